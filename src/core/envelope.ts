@@ -1,0 +1,147 @@
+import { HeraldError } from './errors.js';
+import { uuidv7 } from './ids.js';
+
+/**
+ * A CloudEvents 1.0 event (JSON format). Extensions herald uses: `partitionkey` (ordering key),
+ * `correlationid`, `causationid`, `traceparent`/`tracestate`. Immutable once appended: what the
+ * log knows about it (topic, position, attempts) travels beside it, never inside it.
+ */
+export interface CloudEvent<T = unknown> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  data?: T;
+  data_base64?: string;
+  partitionkey?: string;
+  correlationid?: string;
+  causationid?: string;
+  traceparent?: string;
+  tracestate?: string;
+  [extension: string]: unknown;
+}
+
+/** What a caller gives to make an event; herald fills id, time, specversion and source. */
+export interface EventInput<T = unknown> {
+  type: string;
+  data?: T;
+  id?: string;
+  source?: string;
+  time?: string | Date;
+  subject?: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  /** Ordering key: events with the same key are delivered in order, never concurrently. */
+  key?: string;
+  correlationid?: string;
+  causationid?: string;
+  traceparent?: string;
+  tracestate?: string;
+  extensions?: Record<string, string | number | boolean>;
+}
+
+export const DEFAULT_SOURCE = 'urn:herald';
+
+export function createEvent<T>(input: EventInput<T>, defaults: { source?: string } = {}): CloudEvent<T> {
+  const event: CloudEvent<T> = {
+    ...input.extensions,
+    specversion: '1.0',
+    id: input.id ?? uuidv7(),
+    source: input.source ?? defaults.source ?? DEFAULT_SOURCE,
+    type: input.type,
+    time: input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString()),
+  };
+  if (input.subject !== undefined) event.subject = input.subject;
+  if (input.dataschema !== undefined) event.dataschema = input.dataschema;
+  if (input.key !== undefined) event.partitionkey = input.key;
+  if (input.correlationid !== undefined) event.correlationid = input.correlationid;
+  if (input.causationid !== undefined) event.causationid = input.causationid;
+  if (input.traceparent !== undefined) event.traceparent = input.traceparent;
+  if (input.tracestate !== undefined) event.tracestate = input.tracestate;
+  if (input.data !== undefined) {
+    event.datacontenttype = input.datacontenttype ?? 'application/json';
+    event.data = input.data;
+  } else if (input.datacontenttype !== undefined) {
+    event.datacontenttype = input.datacontenttype;
+  }
+  assertValidEnvelope(event);
+  return event;
+}
+
+export interface FieldIssue {
+  /** Dotted path of the failing field, e.g. `id`, `data.total`. */
+  path: string;
+  message: string;
+}
+
+const CONTEXT_ATTRIBUTES = new Set([
+  'specversion', 'id', 'source', 'type', 'time', 'subject', 'datacontenttype', 'dataschema', 'data', 'data_base64',
+]);
+const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
+// RFC 3339 date-time, as CloudEvents requires for `time`.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const MAX_ID_LENGTH = 256;
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** Every way `value` fails to be a CloudEvents 1.0 event, each naming its field. */
+export function envelopeIssues(value: unknown): FieldIssue[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [{ path: '', message: 'an event must be a JSON object' }];
+  }
+  const e = value as Record<string, unknown>;
+  const issues: FieldIssue[] = [];
+  const required = (name: string): void => {
+    if (!nonEmptyString(e[name])) issues.push({ path: name, message: `${name} is required and must be a non-empty string` });
+  };
+  if (e.specversion !== '1.0') issues.push({ path: 'specversion', message: `specversion must be "1.0", got ${JSON.stringify(e.specversion)}` });
+  required('id');
+  required('source');
+  required('type');
+  if (typeof e.id === 'string' && e.id.length > MAX_ID_LENGTH) issues.push({ path: 'id', message: `id is longer than ${MAX_ID_LENGTH} characters` });
+  if (e.time !== undefined && (typeof e.time !== 'string' || !RFC3339.test(e.time) || Number.isNaN(Date.parse(e.time)))) {
+    issues.push({ path: 'time', message: 'time must be an RFC 3339 timestamp' });
+  }
+  for (const name of ['subject', 'datacontenttype', 'dataschema'] as const) {
+    if (e[name] !== undefined && !nonEmptyString(e[name])) issues.push({ path: name, message: `${name} must be a non-empty string when present` });
+  }
+  if (e.data !== undefined && e.data_base64 !== undefined) issues.push({ path: 'data_base64', message: 'data and data_base64 are mutually exclusive' });
+  if (e.data_base64 !== undefined && (typeof e.data_base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(e.data_base64))) {
+    issues.push({ path: 'data_base64', message: 'data_base64 must be base64 text' });
+  }
+  if (e.traceparent !== undefined && (typeof e.traceparent !== 'string' || !TRACEPARENT.test(e.traceparent))) {
+    issues.push({ path: 'traceparent', message: 'traceparent must be a W3C trace context header' });
+  }
+  for (const [name, v] of Object.entries(e)) {
+    if (CONTEXT_ATTRIBUTES.has(name)) continue;
+    if (!EXTENSION_NAME.test(name)) {
+      issues.push({ path: name, message: `extension attribute names must be 1-20 lowercase letters or digits, got ${JSON.stringify(name)}` });
+    } else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isInteger(v))) {
+      issues.push({ path: name, message: `extension ${name} must be a string, boolean or integer` });
+    }
+  }
+  return issues;
+}
+
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+export function assertValidEnvelope(value: unknown): asserts value is CloudEvent {
+  const issues = envelopeIssues(value);
+  if (issues.length > 0) {
+    throw new HeraldError('HERALD_E_INVALID_EVENT', `invalid event: ${describeIssues(issues)}`, { details: { issues } });
+  }
+}
+
+/** The ordering key of an event, if it has one. */
+export function keyOf(event: CloudEvent): string | undefined {
+  return typeof event.partitionkey === 'string' ? event.partitionkey : undefined;
+}

@@ -1,0 +1,1 @@
+export { MemoryLog, type MemoryLogOptions } from './memory-log.js';

@@ -1,0 +1,148 @@
+import type { CloudEvent } from '../core/envelope.js';
+
+/**
+ * The EventLog is what every backend implements: a small set of primitives on which the consumer
+ * runtime (retries, dead letters, key-ordered concurrency, middleware) is written once.
+ * Positions are per topic, start at 1 and are contiguous on the embedded backends.
+ */
+export interface StoredEvent<T = unknown> {
+  topic: string;
+  position: number;
+  /** When the log accepted the event (ms since epoch); non-decreasing within a topic. */
+  appendedAt: number;
+  event: CloudEvent<T>;
+}
+
+export interface AppendReceipt {
+  topic: string;
+  id: string;
+  position: number;
+  appendedAt: number;
+  /** True when the id was already in the topic: nothing was written, the first receipt is returned. */
+  duplicate: boolean;
+}
+
+/** Where a read or a new consumer group starts. */
+export type StartFrom = 'earliest' | 'latest' | { position: number } | { time: number | Date };
+
+export interface ReadOptions {
+  from?: StartFrom;
+  /** Stop after this many events. */
+  limit?: number;
+  /** Only events of these types. */
+  types?: readonly string[];
+}
+
+export interface FetchOptions {
+  /** At most this many deliveries. */
+  max: number;
+  /** How long the caller holds the events before they are handed to someone else. */
+  leaseMs: number;
+  /** Where the group starts if it does not exist yet (default: earliest). */
+  from?: StartFrom;
+}
+
+export interface FailureInfo {
+  message: string;
+  name?: string;
+  code?: string;
+  stack?: string;
+}
+
+/** One event leased to one consumer of a group. `leaseId` fences late acks. */
+export interface Delivery<T = unknown> extends StoredEvent<T> {
+  group: string;
+  /** 1 on the first delivery; counts lease expiries and nacks, not releases. */
+  attempt: number;
+  leaseId: number;
+  leaseUntil: number;
+  lastError?: FailureInfo;
+}
+
+export type Settlement =
+  | { kind: 'ack'; position: number; leaseId: number }
+  /** Failed: retry after `delayMs`. */
+  | { kind: 'nack'; position: number; leaseId: number; delayMs: number; error?: FailureInfo }
+  /** Give back unprocessed (e.g. behind a failed event of the same key): no attempt is counted. */
+  | { kind: 'release'; position: number; leaseId: number }
+  /** Keep the lease for another `leaseMs`. */
+  | { kind: 'extend'; position: number; leaseId: number; leaseMs: number };
+
+/** `stale`: the lease had expired and the event was (or may be) leased again; nothing changed. */
+export type SettleOutcome = 'ok' | 'stale';
+
+export interface Retention {
+  maxAgeMs?: number;
+  maxCount?: number;
+}
+
+export interface TopicInfo {
+  topic: string;
+  /** Last position written (0 when empty). */
+  head: number;
+  /** First position still stored (head + 1 when empty). */
+  first: number;
+  count: number;
+  retention: Retention;
+}
+
+export interface GroupInfo {
+  topic: string;
+  group: string;
+  /** Next position the group has not yet taken from the log. */
+  cursor: number;
+  /** Events taken but not yet acked or dead-lettered (leased, waiting for retry, or parked). */
+  pending: number;
+  /** Events not yet acknowledged: pending plus what lies after the cursor. */
+  lag: number;
+}
+
+export interface Capabilities {
+  /** Acknowledged appends survive a process crash. */
+  durable: boolean;
+  /** Per-key order within a group. */
+  keyOrder: boolean;
+  /** A handler's local writes can commit in the same transaction as its ack. */
+  transactionalAck: boolean;
+  /** Reads and group starts by time. */
+  readByTime: boolean;
+  /** Positions are contiguous (no gaps). */
+  contiguousPositions: boolean;
+}
+
+export interface EventLog {
+  readonly backend: string;
+  readonly capabilities: Capabilities;
+  /** Appends atomically (all or none), in order. Idempotent by event id within the topic. */
+  append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]>;
+  /** Streams stored events in position order; never loads the backlog into memory. */
+  read(topic: string, options?: ReadOptions): AsyncIterable<StoredEvent>;
+  /** Leases up to `max` events to one consumer of `group`, never two of one key to two consumers. */
+  fetch(topic: string, group: string, options: FetchOptions): Promise<Delivery[]>;
+  settle(topic: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]>;
+  /** Hands `event` to `group` again (dead-letter redrive); other groups are not affected. */
+  requeue(topic: string, group: string, event: CloudEvent, position: number): Promise<void>;
+  /** Calls `listener` after events are appended to `topic` by this process; returns an unsubscribe. */
+  onAppend(topic: string, listener: () => void): () => void;
+  topics(): Promise<TopicInfo[]>;
+  topicInfo(topic: string): Promise<TopicInfo | undefined>;
+  groups(topic?: string): Promise<GroupInfo[]>;
+  resetGroup(topic: string, group: string, to: StartFrom): Promise<void>;
+  deleteGroup(topic: string, group: string): Promise<void>;
+  setRetention(topic: string, retention: Retention): Promise<void>;
+  /** Deletes what retention allows now; returns how many events went. */
+  applyRetention(): Promise<number>;
+  /** Removes one event (used to discard dead letters). */
+  deleteEvent(topic: string, position: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A log whose handlers may write local state in the transaction that acks the event. */
+export interface TransactionalLog<Tx = unknown> extends EventLog {
+  /** Runs `work(tx)` and acks `delivery` atomically; throws HERALD_E_STALE_LEASE and rolls back if the lease was lost. */
+  ackWith<R>(delivery: Delivery, work: (tx: Tx) => R): R;
+}
+
+export function isTransactional(log: EventLog): log is TransactionalLog {
+  return log.capabilities.transactionalAck && typeof (log as Partial<TransactionalLog>).ackWith === 'function';
+}
