@@ -1,0 +1,101 @@
+import type { CloudEvent, EventInput } from './core/envelope.js';
+import type { EventContract } from './core/contract.js';
+import { HeraldError } from './core/errors.js';
+import type { AppendReceipt, EventLog, ReadOptions, StoredEvent } from './log/types.js';
+import { discardDeadLetter, getDeadLetter, listDeadLetters, redriveDeadLetter } from './log/dead-letters.js';
+import { deadLetterTopic } from './log/names.js';
+import { subscribe, subscribeTransactional, type TransactionalHandler } from './consumer/subscribe.js';
+import { consume, type ConsumeOptions, type Message } from './consumer/consume.js';
+import type { Handler, HandlerContext, SubscribeOptions, Subscription } from './consumer/types.js';
+import { followUp, publisher, toEvents, type Publishable, type PublishOptions, type Publisher } from './publisher.js';
+
+export interface HeraldOptions {
+  /** A ready backend; default: the embedded SQLite log at `path`. */
+  log?: EventLog;
+  /** The embedded database file (default `./data/herald.db`). */
+  path?: string;
+  /** `fsync` (default): an ack means the event is on disk. `os`: in the OS, survives a process crash only. */
+  durability?: 'fsync' | 'os';
+  /** CloudEvents `source` of events published through this instance. */
+  source?: string;
+}
+
+/** Handlers get the delivery, an abort signal, and `publish`, which keeps the correlation chain. */
+export type HeraldContext = HandlerContext & Publisher;
+
+/**
+ * The application-facing API: publish typed events, subscribe handlers, consume as an iterator,
+ * read and replay, and manage dead letters — the same on every backend.
+ */
+export class Herald implements Publisher {
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly pub: Publisher;
+
+  constructor(readonly log: EventLog, private readonly source?: string) {
+    this.pub = publisher(log, source);
+  }
+
+  publish<T>(topic: string, contract: EventContract<T>, data: T, options?: PublishOptions<T>): Promise<AppendReceipt>;
+  publish(topic: string, event: CloudEvent | EventInput): Promise<AppendReceipt>;
+  publish(topic: string, what: EventContract<unknown> | CloudEvent | EventInput, data?: unknown, options?: PublishOptions): Promise<AppendReceipt> {
+    return (this.pub.publish as (...args: unknown[]) => Promise<AppendReceipt>)(topic, what, data, options);
+  }
+
+  /** Publishes several events atomically: all are appended, in order, or none. */
+  async publishAll(topic: string, items: readonly Publishable[]): Promise<AppendReceipt[]> {
+    return this.log.append(topic, await toEvents(items, this.source === undefined ? {} : { source: this.source }));
+  }
+
+  subscribe<T = unknown>(topic: string, options: SubscribeOptions, handler: Handler<T, HeraldContext>): Subscription {
+    const sub = subscribe<T>(this.log, topic, options, (event, ctx) =>
+      handler(event, { ...ctx, ...publisher(this.log, this.source, followUp(event)) }));
+    return this.track(sub);
+  }
+
+  /** Exactly-once local effects: see `subscribeTransactional` (sqlite backend). */
+  subscribeTransactional<T = unknown, Tx = unknown>(topic: string, options: Omit<SubscribeOptions, 'middleware'>, handler: TransactionalHandler<T, Tx>): Subscription {
+    return this.track(subscribeTransactional<T, Tx>(this.log, topic, options, handler));
+  }
+
+  consume<T = unknown>(topic: string, options: ConsumeOptions): AsyncGenerator<Message<T>> {
+    return consume<T>(this.log, topic, options);
+  }
+
+  read(topic: string, options?: ReadOptions): AsyncIterable<StoredEvent> {
+    return this.log.read(topic, options);
+  }
+
+  readonly deadLetters = {
+    topic: (topic: string, group: string) => deadLetterTopic(topic, group),
+    list: (topic: string, group: string, limit?: number) => listDeadLetters(this.log, deadLetterTopic(topic, group), limit),
+    get: (topic: string, group: string, position: number) => getDeadLetter(this.log, deadLetterTopic(topic, group), position),
+    redrive: (topic: string, group: string, position: number, edit?: (e: CloudEvent) => CloudEvent) =>
+      redriveDeadLetter(this.log, deadLetterTopic(topic, group), position, edit),
+    discard: (topic: string, group: string, position: number) => discardDeadLetter(this.log, deadLetterTopic(topic, group), position),
+  };
+
+  /** Drains every subscription (running handlers finish), then closes the log. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.log.close();
+  }
+
+  private track(sub: Subscription): Subscription {
+    this.subscriptions.add(sub);
+    void sub.closed.then(() => this.subscriptions.delete(sub));
+    return sub;
+  }
+}
+
+/** Opens herald: embedded SQLite at `./data/herald.db` unless given another log. */
+export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
+  if (options.log) return new Herald(options.log, options.source);
+  let sqlite: typeof import('./backends/sqlite/index.js');
+  try {
+    sqlite = await import('./backends/sqlite/index.js');
+  } catch (error) {
+    throw new HeraldError('HERALD_E_UNSUPPORTED', 'the embedded backend needs the better-sqlite3 package: npm install better-sqlite3', { cause: error });
+  }
+  const log = await sqlite.openSqliteLog({ path: options.path ?? './data/herald.db', durability: options.durability ?? 'fsync' });
+  return new Herald(log, options.source);
+}

@@ -1,0 +1,50 @@
+import { createEvent, assertValidEnvelope, type CloudEvent, type EventInput } from './core/envelope.js';
+import type { EventContract } from './core/contract.js';
+import { HeraldError } from './core/errors.js';
+import type { AppendReceipt, EventLog } from './log/types.js';
+
+/** Options of a typed publish: everything of the envelope but type and data. */
+export type PublishOptions<T = unknown> = Omit<EventInput<T>, 'type' | 'data'>;
+
+/** A contract and its data, or a ready event, or an untyped event input. */
+export type Publishable<T = unknown> = { contract: EventContract<T>; data: T; options?: PublishOptions<T> } | CloudEvent | EventInput;
+
+/** Builds (and validates) the events of a publish; nothing is appended unless all are valid. */
+export async function toEvents(items: readonly Publishable[], defaults: { source?: string; inherit?: Partial<EventInput> } = {}): Promise<CloudEvent[]> {
+  return Promise.all(items.map(async (item, index) => {
+    try {
+      if ('specversion' in item) { assertValidEnvelope(item); return item; }
+      if ('contract' in item) return await item.contract.create(item.data, { ...defaults.inherit, source: defaults.source, ...item.options });
+      return createEvent({ ...defaults.inherit, ...item }, defaults);
+    } catch (error) {
+      if (error instanceof HeraldError && items.length > 1) {
+        throw new HeraldError(error.code, `event ${index}: ${error.message}`, { details: { ...error.details, index } });
+      }
+      throw error;
+    }
+  }));
+}
+
+/** What handlers get to publish follow-up events that keep the causal chain. */
+export interface Publisher {
+  publish<T>(topic: string, contract: EventContract<T>, data: T, options?: PublishOptions<T>): Promise<AppendReceipt>;
+  publish(topic: string, event: CloudEvent | EventInput): Promise<AppendReceipt>;
+}
+
+export function publisher(log: EventLog, source: string | undefined, inherit?: Partial<EventInput>): Publisher {
+  return {
+    async publish(topic: string, what: EventContract<unknown> | CloudEvent | EventInput, data?: unknown, options?: PublishOptions): Promise<AppendReceipt> {
+      const item: Publishable = 'schema' in what && 'create' in what ? { contract: what as EventContract<unknown>, data, options: options ?? {} } : (what as CloudEvent | EventInput);
+      const [event] = await toEvents([item], { source, ...(inherit ? { inherit } : {}) });
+      const [receipt] = await log.append(topic, [event!]);
+      return receipt!;
+    },
+  } as Publisher;
+}
+
+/** Correlation for an event published because of `cause`: same correlation id, cause as causation. */
+export function followUp(cause: CloudEvent): Partial<EventInput> {
+  const inherit: Partial<EventInput> = { correlationid: cause.correlationid ?? cause.id, causationid: cause.id };
+  if (cause.traceparent !== undefined) inherit.traceparent = cause.traceparent;
+  return inherit;
+}
