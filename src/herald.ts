@@ -1,6 +1,7 @@
 import type { CloudEvent, EventInput } from './core/envelope.js';
 import type { EventContract } from './core/contract.js';
 import { HeraldError } from './core/errors.js';
+import type * as SqliteBackend from './backends/sqlite/index.js';
 import type { AppendReceipt, EventLog, ReadOptions, StoredEvent } from './log/types.js';
 import { discardDeadLetter, getDeadLetter, listDeadLetters, redriveDeadLetter } from './log/dead-letters.js';
 import { deadLetterTopic } from './log/names.js';
@@ -90,7 +91,7 @@ export class Herald implements Publisher {
 /** Opens herald: embedded SQLite at `./data/herald.db` unless given another log. */
 export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
   if (options.log) return new Herald(options.log, options.source);
-  let sqlite: typeof import('./backends/sqlite/index.js');
+  let sqlite: typeof SqliteBackend;
   try {
     sqlite = await import('./backends/sqlite/index.js');
   } catch (error) {

@@ -34,12 +34,12 @@ export interface Publisher {
 export function publisher(log: EventLog, source: string | undefined, inherit?: Partial<EventInput>): Publisher {
   return {
     async publish(topic: string, what: EventContract<unknown> | CloudEvent | EventInput, data?: unknown, options?: PublishOptions): Promise<AppendReceipt> {
-      const item: Publishable = 'schema' in what && 'create' in what ? { contract: what as EventContract<unknown>, data, options: options ?? {} } : (what as CloudEvent | EventInput);
+      const item: Publishable = 'schema' in what && 'create' in what ? { contract: what as EventContract<unknown>, data, options: options ?? {} } : (what);
       const [event] = await toEvents([item], { source, ...(inherit ? { inherit } : {}) });
       const [receipt] = await log.append(topic, [event!]);
       return receipt!;
     },
-  } as Publisher;
+  };
 }
 
 /** Correlation for an event published because of `cause`: same correlation id, cause as causation. */

@@ -120,7 +120,8 @@ export function envelopeIssues(value: unknown): FieldIssue[] {
     issues.push({ path: 'traceparent', message: 'traceparent must be a W3C trace context header' });
   }
   for (const [name, v] of Object.entries(e)) {
-    if (CONTEXT_ATTRIBUTES.has(name)) continue;
+    // An attribute set to undefined is absent, as in JSON (the cloudevents SDK's objects carry some).
+    if (CONTEXT_ATTRIBUTES.has(name) || v === undefined) continue;
     if (!EXTENSION_NAME.test(name)) {
       issues.push({ path: name, message: `extension attribute names must be 1-20 lowercase letters or digits, got ${JSON.stringify(name)}` });
     } else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isInteger(v))) {

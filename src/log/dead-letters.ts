@@ -46,7 +46,7 @@ export function parseDeadLetter(stored: StoredEvent): DeadLetter {
     throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `event at ${stored.topic}#${stored.position} is not a dead letter`);
   }
   const { [EXTENSION]: _omit, ...event } = stored.event;
-  return { dlqTopic: stored.topic, dlqPosition: stored.position, event: event as CloudEvent, context: JSON.parse(raw) as DeadLetterContext };
+  return { dlqTopic: stored.topic, dlqPosition: stored.position, event: event, context: JSON.parse(raw) as DeadLetterContext };
 }
 
 /** Dead-letters a delivery: append to the group's DLQ, then ack. A retry after a crash is deduplicated by id. */

@@ -12,6 +12,14 @@ export class KeyGate {
     if (current === undefined || position < current) this.blockedFrom.set(key, position);
   }
 
+  /**
+   * An event of `key` is leased to another fetch: nothing of that key may go out, not even an
+   * earlier event whose own lease ran out (two consumers would then hold the key at once).
+   */
+  hold(key: string): void {
+    this.blockedFrom.set(key, -Infinity);
+  }
+
   /** May the event at `position` with `key` go out now? A refused event blocks later ones of its key. */
   admit(key: string | undefined, position: number): boolean {
     if (key === undefined) return true;

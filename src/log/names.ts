@@ -33,9 +33,9 @@ export function assertPositiveInt(value: unknown, field: string): asserts value 
 export function assertStartFrom(from: unknown): asserts from is StartFrom {
   if (from === 'earliest' || from === 'latest') return;
   if (typeof from === 'object' && from !== null) {
-    if ('position' in from) return assertPositiveInt((from as { position: unknown }).position, 'from.position');
+    if ('position' in from) return assertPositiveInt((from).position, 'from.position');
     if ('time' in from) {
-      const t = (from as { time: unknown }).time;
+      const t = (from).time;
       const ms = t instanceof Date ? t.getTime() : t;
       if (typeof ms === 'number' && Number.isFinite(ms)) return;
       throw invalidArgument('from.time must be a Date or milliseconds since epoch', { field: 'from.time' });

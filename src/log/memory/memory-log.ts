@@ -91,6 +91,7 @@ export class MemoryLog implements EventLog {
     this.assertOpen();
     assertTopic(topic);
     if (options.from !== undefined) assertStartFrom(options.from);
+    if (options.limit !== undefined) assertPositiveInt(options.limit, 'limit');
     const limit = options.limit ?? Infinity;
     const t = this.topicsByName.get(topic);
     if (!t) return;
@@ -113,6 +114,7 @@ export class MemoryLog implements EventLog {
     assertGroup(group);
     assertPositiveInt(options.max, 'max');
     assertPositiveInt(options.leaseMs, 'leaseMs');
+    if (options.from !== undefined) assertStartFrom(options.from);
     const t = this.topic(topic, true);
     const g = this.group(t, group, options.from ?? 'earliest');
     const now = this.clock.now();
@@ -122,7 +124,10 @@ export class MemoryLog implements EventLog {
     const gate = new KeyGate();
     const visible: Row[] = [];
     for (const row of g.inflight.values()) {
-      if (row.visibleAt > now) { if (row.key !== undefined) gate.block(row.key, row.position); } else visible.push(row);
+      if (row.visibleAt <= now) visible.push(row);
+      else if (row.key !== undefined) {
+        if (row.leaseId !== 0) gate.hold(row.key); else gate.block(row.key, row.position);
+      }
     }
     visible.sort((a, b) => a.position - b.position);
     const takenByKey = new Map<string, number>();
@@ -142,6 +147,11 @@ export class MemoryLog implements EventLog {
       if (!stored) { this.removeRow(g, row); continue; } // the event is gone (topic truncated)
       take(row, stored);
     }
+    // A key now leased here is no longer the expired holder's: revoke its expired leases on that key,
+    // or its late ack of a later event would land before this consumer settles an earlier one.
+    for (const row of visible) {
+      if (row.leaseId !== 0 && row.leaseId !== leaseId && row.key !== undefined && takenByKey.has(row.key)) row.leaseId = 0;
+    }
     let parked = 0;
     while (out.length < options.max && g.cursor <= t.head && parked < options.max * 8) {
       const stored = this.storedAt(t, g.cursor);
@@ -158,6 +168,8 @@ export class MemoryLog implements EventLog {
 
   async settle(topic: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]> {
     this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
     checkSettlements(settlements);
     const g = this.topicsByName.get(topic)?.groups.get(group);
     const now = this.clock.now();
@@ -192,21 +204,28 @@ export class MemoryLog implements EventLog {
   }
 
   onAppend(topic: string, listener: () => void): () => void {
+    this.assertOpen();
+    assertTopic(topic);
     const t = this.topic(topic, true);
     t.listeners.add(listener);
     return () => t.listeners.delete(listener);
   }
 
   async topics(): Promise<TopicInfo[]> {
+    this.assertOpen();
     return [...this.topicsByName.values()].map((t) => this.info(t)).sort((a, b) => a.topic.localeCompare(b.topic));
   }
 
   async topicInfo(topic: string): Promise<TopicInfo | undefined> {
+    this.assertOpen();
+    assertTopic(topic);
     const t = this.topicsByName.get(topic);
     return t && this.info(t);
   }
 
   async groups(topic?: string): Promise<GroupInfo[]> {
+    this.assertOpen();
+    if (topic !== undefined) assertTopic(topic);
     const out: GroupInfo[] = [];
     for (const t of this.topicsByName.values()) {
       if (topic !== undefined && t.name !== topic) continue;
@@ -228,10 +247,14 @@ export class MemoryLog implements EventLog {
   }
 
   async deleteGroup(topic: string, group: string): Promise<void> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
     this.topicsByName.get(topic)?.groups.delete(group);
   }
 
   async setRetention(topic: string, retention: Retention): Promise<void> {
+    this.assertOpen();
     assertTopic(topic);
     if (retention.maxAgeMs !== undefined) assertPositiveInt(retention.maxAgeMs, 'retention.maxAgeMs');
     if (retention.maxCount !== undefined) assertPositiveInt(retention.maxCount, 'retention.maxCount');
@@ -239,6 +262,7 @@ export class MemoryLog implements EventLog {
   }
 
   async applyRetention(): Promise<number> {
+    this.assertOpen();
     const now = this.clock.now();
     let removed = 0;
     for (const t of this.topicsByName.values()) {
@@ -257,6 +281,9 @@ export class MemoryLog implements EventLog {
   }
 
   async deleteEvent(topic: string, position: number): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertPositiveInt(position, 'position');
     const t = this.topicsByName.get(topic);
     if (!t) return false;
     const index = this.indexAtOrAfter(t, position);

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { HeraldError } from '../core/errors.js';
+import { Ctx, DEFAULT_DB, type CliDeps, type CliIO } from './context.js';
+import { registerDlq } from './dlq.js';
+import { registerGroups } from './groups.js';
+import { clean, oneLine, redact } from './output.js';
+import { registerPublish } from './publish.js';
+import { registerReplay } from './replay.js';
+import { registerTail } from './tail.js';
+import { registerTopics } from './topics.js';
+
+export type { CliDeps, CliIO, OpenLog, OpenLogOptions, Out } from './context.js';
+
+/** Exit codes: 0 done, 1 failed (a HeraldError or I/O error), 2 bad usage, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function report(error: unknown, io: CliIO): number {
+  // Commander has already printed its message (usage errors) or the help/version (exit code 0).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(error instanceof HeraldError ? `error ${error.code}: ${oneLine(message)}\n` : `error: ${oneLine(message)}\n`);
+  if (io.env?.HERALD_DEBUG === '1' && error instanceof Error && error.stack) io.stderr.write(`${redact(error.stack).split('\n').map(clean).join('\n')}\n`);
+  return EXIT.failed;
+}
+
+/** Builds the `herald` program; every verb opens the log when it runs and closes it when done. */
+export function buildProgram(io: CliIO, deps: CliDeps = {}): { program: Command; ctx: Ctx } {
+  const program = new Command('herald');
+  const ctx = new Ctx(io, deps, () => program.opts<{ db?: string }>().db ?? io.env?.HERALD_DB ?? DEFAULT_DB);
+  program
+    .description('herald: publish, read, replay and administer the topics of an embedded herald database')
+    .version(version(), '-V, --version')
+    .option('--db <path>', `the database file (default: $HERALD_DB, else ${DEFAULT_DB})`)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', `
+Exit codes: 0 ok, 1 failed (prints "error HERALD_E_<CODE>: <message>"), 2 bad usage, 130 interrupted.
+Set HERALD_DEBUG=1 to print stack traces.
+
+Examples:
+  $ herald --db ./data/herald.db topics
+  $ herald publish orders --type order.placed --data '{"orderId":"o-1"}'
+  $ herald tail orders --follow`);
+  registerPublish(program, ctx);
+  registerTail(program, ctx);
+  registerReplay(program, ctx);
+  registerTopics(program, ctx);
+  registerGroups(program, ctx);
+  registerDlq(program, ctx);
+  return { program, ctx };
+}
+
+/**
+ * Runs the CLI in-process: `argv` are the arguments after `herald`. Resolves to the exit code;
+ * never calls process.exit, never reads process.env (pass `io.env`).
+ */
+export async function run(argv: readonly string[], io: CliIO, deps: CliDeps = {}): Promise<number> {
+  const { program, ctx } = buildProgram(io, deps);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    return report(error, io);
+  } finally {
+    io.onInterruptible?.(false);
+  }
+}
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  let handled = false;
+  // The first Ctrl-C stops a command that handles it (tail --follow, replay) cleanly; otherwise, or on a second one, exit now.
+  process.on('SIGINT', () => {
+    if (handled && !controller.signal.aborted) controller.abort();
+    else process.exit(EXIT.interrupted);
+  });
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok); // e.g. `herald tail orders | head`
+    throw error;
+  });
+  process.exitCode = await run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    signal: controller.signal,
+    onInterruptible: (on) => { handled = on; },
+  });
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await main();
