@@ -45,8 +45,14 @@ export function parseDeadLetter(stored: StoredEvent): DeadLetter {
   if (typeof raw !== 'string') {
     throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `event at ${stored.topic}#${stored.position} is not a dead letter`);
   }
+  let context: DeadLetterContext;
+  try {
+    context = JSON.parse(raw) as DeadLetterContext;
+  } catch (cause) {
+    throw new HeraldError('HERALD_E_CORRUPT', `dead letter at ${stored.topic}#${stored.position} has unreadable failure context`, { cause });
+  }
   const { [EXTENSION]: _omit, ...event } = stored.event;
-  return { dlqTopic: stored.topic, dlqPosition: stored.position, event: event, context: JSON.parse(raw) as DeadLetterContext };
+  return { dlqTopic: stored.topic, dlqPosition: stored.position, event, context };
 }
 
 /** Dead-letters a delivery: append to the group's DLQ, then ack. A retry after a crash is deduplicated by id. */

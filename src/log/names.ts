@@ -2,6 +2,8 @@ import { invalidArgument } from '../core/errors.js';
 import type { StartFrom } from './types.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+// No dots in group names, so `<topic>.dlq.<group>` always splits one way.
+const GROUP = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 
 export function assertTopic(topic: unknown): asserts topic is string {
   if (typeof topic !== 'string' || !NAME.test(topic)) {
@@ -10,8 +12,8 @@ export function assertTopic(topic: unknown): asserts topic is string {
 }
 
 export function assertGroup(group: unknown): asserts group is string {
-  if (typeof group !== 'string' || !NAME.test(group)) {
-    throw invalidArgument(`group must be 1-200 letters, digits, '.', '_' or '-' starting with a letter or digit, got ${JSON.stringify(group)}`, { field: 'group' });
+  if (typeof group !== 'string' || !GROUP.test(group)) {
+    throw invalidArgument(`group must be 1-100 letters, digits, '_' or '-' starting with a letter or digit, got ${JSON.stringify(group)}`, { field: 'group' });
   }
 }
 

@@ -40,15 +40,16 @@ async function checkLog(db: string, acked: Map<string, Acked>): Promise<{ count:
   const log = await openSqliteLog({ path: db });
   const recoveryMs = performance.now() - started;
   const ids = new Set<string>();
-  const lastSeq = new Map<number, number>();
+  const lastSeq = new Map<string, number>(); // per run and producer: each run's producers start at 0
   let expected = 1;
   for await (const stored of log.read('crash')) {
     assert.equal(stored.position, expected++, 'positions are contiguous from 1');
     assert.ok(!ids.has(stored.event.id), `id ${stored.event.id} stored twice`);
     ids.add(stored.event.id);
     const { p, seq } = stored.event.data as { p: number; seq: number };
-    assert.equal(seq, (lastSeq.get(p) ?? -1) + 1, `producer ${p}: seq ${seq} out of order or after a hole`);
-    lastSeq.set(p, seq);
+    const producer = `${stored.event.id.split('-')[0]}-${p}`;
+    assert.equal(seq, (lastSeq.get(producer) ?? -1) + 1, `producer ${producer}: seq ${seq} out of order or after a hole`);
+    lastSeq.set(producer, seq);
     const ack = acked.get(stored.event.id);
     if (ack) assert.equal(ack.position, stored.position, `acked position of ${stored.event.id}`);
   }

@@ -1,0 +1,122 @@
+import type { CloudEvent } from '../../core/envelope.js';
+import { KeyGate } from '../../log/key-gate.js';
+import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
+import type { EventRow, GroupRow } from './statements.js';
+import { ensureGroup, ensureTopic, topicRow, type Ctx } from './topics.js';
+
+export interface FetchArgs {
+  topic: string;
+  group: string;
+  max: number;
+  leaseMs: number;
+  from: StartFrom;
+  now: number;
+}
+
+/** Rows read per query while scanning pending rows or the log after the cursor. */
+const PAGE = 256;
+
+interface Lease {
+  ctx: Ctx;
+  args: FetchArgs;
+  topicId: number;
+  group: GroupRow;
+  /** Allocated on the first delivery (an empty fetch writes nothing); -1 matches no row before that. */
+  leaseId: number;
+  leaseUntil: number;
+  out: Delivery[];
+  /** How many events of each key this fetch has taken (they do not block each other). */
+  takenByKey: Map<string, number>;
+}
+
+/**
+ * One fetch, inside one write transaction: first the group's pending rows that are visible again
+ * (expired leases, due retries, parked and requeued events), in position order and gated per key
+ * (not while another consumer holds a live lease on the key, nor past an earlier event of the key
+ * that waits for its retry),
+ * then new events from the cursor; a new event whose key has a pending row this fetch did not take
+ * is parked (stored as a pending row, delivered later), at most `max * 8` per fetch.
+ * The same algorithm as MemoryLog, on rows instead of maps.
+ */
+export function fetchTx(ctx: Ctx, args: FetchArgs): Delivery[] {
+  const topicId = ensureTopic(ctx, args.topic);
+  const { head } = topicRow(ctx, topicId);
+  const group = ensureGroup(ctx, topicId, head, args.group, args.from);
+  const lease: Lease = { ctx, args, topicId, group, leaseId: -1, leaseUntil: args.now + args.leaseMs, out: [], takenByKey: new Map() };
+  redeliver(lease);
+  if (lease.out.length < args.max) advance(lease, head);
+  return lease.out;
+}
+
+function redeliver(l: Lease): void {
+  const { st } = l.ctx;
+  const { now, max } = l.args;
+  const gate = new KeyGate();
+  let after = 0;
+  scan: for (;;) {
+    const rows = st.visiblePage.all(l.topicId, l.group.id, after, now, PAGE);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      after = row.position;
+      if (l.out.length >= max) break scan;
+      const key = row.key ?? undefined;
+      if (key !== undefined) {
+        const blocked = !gate.admit(key, row.position)
+          || st.keyBlocked.get({ topicId: l.topicId, grp: l.group.id, key, position: row.position, now, leaseId: l.leaseId }) !== undefined;
+        if (blocked) { gate.block(key, row.position); continue; }
+      }
+      let stored: Pick<EventRow, 'appended_at' | 'body'> | undefined;
+      if (row.body_override !== null) stored = { appended_at: now, body: row.body_override };
+      else stored = st.eventAt.get(l.topicId, row.position);
+      if (!stored) { st.deleteRow.run(l.topicId, l.group.id, row.position); continue; } // the event is gone (retention, discard)
+      st.takeRow.run(leaseOf(l), l.leaseUntil, l.topicId, l.group.id, row.position);
+      deliver(l, row.position, key, row.attempt + 1, stored.appended_at, stored.body, row.last_error);
+    }
+  }
+  // A key now leased here is no longer its expired holder's: revoke that holder's expired leases on
+  // the key, or its late ack of a later event would land before this consumer settles an earlier one.
+  for (const key of l.takenByKey.keys()) st.revokeExpired.run(l.topicId, l.group.id, key, now, l.leaseId);
+}
+
+function advance(l: Lease, head: number): void {
+  const { st } = l.ctx;
+  const { max } = l.args;
+  const maxParked = max * 8;
+  let cursor = l.group.cursor;
+  let parked = 0;
+  scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
+    const room = Math.min(PAGE, max - l.out.length + maxParked - parked);
+    const rows = st.range.all(l.topicId, cursor, head, room);
+    if (rows.length === 0) { cursor = head + 1; break; }
+    for (const row of rows) {
+      if (l.out.length >= max || parked >= maxParked) break scan;
+      cursor = row.position + 1;
+      const key = row.key ?? undefined;
+      const heldElsewhere = key !== undefined
+        && st.keyHeldBeyond.get(l.topicId, l.group.id, key, l.takenByKey.get(key) ?? 0) !== undefined;
+      if (heldElsewhere) {
+        st.putRow.run(l.topicId, l.group.id, row.position, row.key, 0, 0, 0, null);
+        parked++;
+        continue;
+      }
+      st.putRow.run(l.topicId, l.group.id, row.position, row.key, 1, leaseOf(l), l.leaseUntil, null);
+      deliver(l, row.position, key, 1, row.appended_at, row.body, null);
+    }
+  }
+  if (cursor !== l.group.cursor) st.setCursor.run(cursor, l.group.id);
+}
+
+function leaseOf(l: Lease): number {
+  if (l.leaseId === -1) l.leaseId = l.ctx.st.nextLease.get()!;
+  return l.leaseId;
+}
+
+function deliver(l: Lease, position: number, key: string | undefined, attempt: number, appendedAt: number, body: string, lastError: string | null): void {
+  if (key !== undefined) l.takenByKey.set(key, (l.takenByKey.get(key) ?? 0) + 1);
+  const delivery: Delivery = {
+    topic: l.args.topic, position, appendedAt, event: JSON.parse(body) as CloudEvent,
+    group: l.args.group, attempt, leaseId: l.leaseId, leaseUntil: l.leaseUntil,
+  };
+  if (lastError !== null) delivery.lastError = JSON.parse(lastError) as FailureInfo;
+  l.out.push(delivery);
+}

@@ -1,0 +1,118 @@
+import type Database from 'better-sqlite3';
+
+export interface TopicRow { id: number; name: string; head: number; count: number; retention: string }
+export interface GroupRow { id: number; cursor: number }
+export interface GroupListRow { topic: string; name: string; cursor: number; head: number; pending: number }
+export interface EventRow { position: number; appended_at: number; key: string | null; body: string }
+export interface InflightRow {
+  position: number;
+  key: string | null;
+  attempt: number;
+  last_error: string | null;
+  body_override: string | null;
+}
+
+type S<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+
+/** Every statement the log runs, prepared once per connection. */
+export interface Statements {
+  topicId: S<[string], number>;
+  insertTopic: S<[string]>;
+  topicById: S<[number], TopicRow>;
+  allTopics: S<[], TopicRow>;
+  advanceHead: S<[head: number, added: number, id: number]>;
+  addCount: S<[delta: number, id: number]>;
+  setRetention: S<[json: string, id: number]>;
+
+  insertEvent: S<[topicId: number, position: number, id: string, appendedAt: number, key: string | null, body: string]>;
+  receiptOf: S<[topicId: number, id: string], { position: number; appended_at: number }>;
+  lastAppendedAt: S<[topicId: number], number>;
+  firstPosition: S<[topicId: number], number>;
+  appendedAtFrom: S<[topicId: number, position: number], number>;
+  page: S<[topicId: number, from: number, limit: number], EventRow>;
+  range: S<[topicId: number, from: number, to: number, limit: number], EventRow>;
+  eventAt: S<[topicId: number, position: number], EventRow>;
+  deleteEvent: S<[topicId: number, position: number]>;
+  deleteExpired: S<[{ topicId: number; cut: number; limit: number }]>;
+
+  groupByName: S<[topicId: number, name: string], GroupRow>;
+  upsertGroup: S<[topicId: number, name: string, cursor: number], { id: number }>;
+  setCursor: S<[cursor: number, id: number]>;
+  deleteGroup: S<[id: number]>;
+  listGroups: S<[], GroupListRow>;
+
+  visiblePage: S<[topicId: number, grp: number, after: number, now: number, limit: number], InflightRow>;
+  keyBlocked: S<[{ topicId: number; grp: number; key: string; position: number; now: number; leaseId: number }], number>;
+  revokeExpired: S<[topicId: number, grp: number, key: string, now: number, leaseId: number]>;
+  keyHeldBeyond: S<[topicId: number, grp: number, key: string, offset: number], number>;
+  takeRow: S<[leaseId: number, leaseUntil: number, topicId: number, grp: number, position: number]>;
+  putRow: S<[topicId: number, grp: number, position: number, key: string | null, attempt: number, leaseId: number, visibleAt: number, bodyOverride: string | null]>;
+  deleteRow: S<[topicId: number, grp: number, position: number]>;
+  clearGroup: S<[topicId: number, grp: number]>;
+  ack: S<[topicId: number, grp: number, position: number, leaseId: number]>;
+  nack: S<[visibleAt: number, lastError: string | null, topicId: number, grp: number, position: number, leaseId: number]>;
+  release: S<[visibleAt: number, topicId: number, grp: number, position: number, leaseId: number]>;
+  extend: S<[visibleAt: number, topicId: number, grp: number, position: number, leaseId: number]>;
+  holds: S<[topicId: number, grp: number, position: number, leaseId: number], number>;
+  nextLease: S<[], number>;
+}
+
+const ROW = 'I.topic_id = ? AND I.grp = ? AND I.position = ?';
+
+export function prepareStatements(db: Database.Database): Statements {
+  const p = <P extends unknown[], R = unknown>(sql: string): S<P, R> => db.prepare<P, R>(sql);
+  const pluck = <P extends unknown[], R>(sql: string): S<P, R> => db.prepare<P, R>(sql).pluck();
+  return {
+    topicId: pluck('SELECT id FROM topics WHERE name = ?'),
+    insertTopic: p('INSERT INTO topics (name) VALUES (?) ON CONFLICT (name) DO NOTHING'),
+    topicById: p('SELECT id, name, head, count, retention FROM topics WHERE id = ?'),
+    allTopics: p('SELECT id, name, head, count, retention FROM topics'),
+    advanceHead: p('UPDATE topics SET head = ?, count = count + ? WHERE id = ?'),
+    addCount: p('UPDATE topics SET count = count + ? WHERE id = ?'),
+    setRetention: p('UPDATE topics SET retention = ? WHERE id = ?'),
+
+    insertEvent: p('INSERT INTO events (topic_id, position, id, appended_at, key, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic_id, id) DO NOTHING'),
+    receiptOf: p('SELECT position, appended_at FROM events WHERE topic_id = ? AND id = ?'),
+    lastAppendedAt: pluck('SELECT appended_at FROM events WHERE topic_id = ? ORDER BY position DESC LIMIT 1'),
+    firstPosition: pluck('SELECT position FROM events WHERE topic_id = ? ORDER BY position LIMIT 1'),
+    appendedAtFrom: pluck('SELECT appended_at FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT 1'),
+    page: p('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT ?'),
+    range: p('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position >= ? AND position <= ? ORDER BY position LIMIT ?'),
+    eventAt: p('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position = ?'),
+    deleteEvent: p('DELETE FROM events WHERE topic_id = ? AND position = ?'),
+    // Events at or before the cut that no group's pending row still reads from the log.
+    deleteExpired: p(`DELETE FROM events WHERE topic_id = @topicId AND position IN (
+      SELECT position FROM events WHERE topic_id = @topicId AND position <= @cut
+        AND position NOT IN (SELECT position FROM inflight WHERE topic_id = @topicId AND body_override IS NULL)
+      ORDER BY position LIMIT @limit)`),
+
+    groupByName: p('SELECT id, cursor FROM groups WHERE topic_id = ? AND name = ?'),
+    upsertGroup: p('INSERT INTO groups (topic_id, name, cursor) VALUES (?, ?, ?) ON CONFLICT (topic_id, name) DO UPDATE SET cursor = excluded.cursor RETURNING id'),
+    setCursor: p('UPDATE groups SET cursor = ? WHERE id = ?'),
+    deleteGroup: p('DELETE FROM groups WHERE id = ?'),
+    listGroups: p(`SELECT t.name AS topic, g.name AS name, g.cursor AS cursor, t.head AS head,
+      (SELECT count(*) FROM inflight I WHERE I.topic_id = g.topic_id AND I.grp = g.id) AS pending
+      FROM groups g JOIN topics t ON t.id = g.topic_id`),
+
+    visiblePage: p(`SELECT position, key, attempt, last_error, body_override FROM inflight
+      WHERE topic_id = ? AND grp = ? AND position > ? AND visible_at <= ? ORDER BY position LIMIT ?`),
+    // Another consumer holds the key (an unexpired lease, at any position), or an earlier event of
+    // the key waits for its retry. Rows this fetch took carry its own lease id.
+    keyBlocked: pluck(`SELECT 1 FROM inflight WHERE topic_id = @topicId AND grp = @grp AND key = @key
+      AND visible_at > @now AND lease_id <> @leaseId AND (lease_id <> 0 OR position < @position) LIMIT 1`),
+    revokeExpired: p(`UPDATE inflight SET lease_id = 0 WHERE topic_id = ? AND grp = ? AND key = ?
+      AND visible_at <= ? AND lease_id <> 0 AND lease_id <> ?`),
+    keyHeldBeyond: pluck('SELECT 1 FROM inflight WHERE topic_id = ? AND grp = ? AND key = ? LIMIT 1 OFFSET ?'),
+    takeRow: p(`UPDATE inflight AS I SET attempt = attempt + 1, lease_id = ?, visible_at = ? WHERE ${ROW}`),
+    putRow: p(`INSERT OR REPLACE INTO inflight (topic_id, grp, position, key, attempt, lease_id, visible_at, last_error, body_override)
+      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`),
+    deleteRow: p(`DELETE FROM inflight AS I WHERE ${ROW}`),
+    clearGroup: p('DELETE FROM inflight WHERE topic_id = ? AND grp = ?'),
+    ack: p(`DELETE FROM inflight AS I WHERE ${ROW} AND I.lease_id = ?`),
+    nack: p(`UPDATE inflight AS I SET lease_id = 0, visible_at = ?, last_error = coalesce(?, last_error) WHERE ${ROW} AND I.lease_id = ?`),
+    release: p(`UPDATE inflight AS I SET lease_id = 0, visible_at = ?, attempt = attempt - 1 WHERE ${ROW} AND I.lease_id = ?`),
+    extend: p(`UPDATE inflight AS I SET visible_at = ? WHERE ${ROW} AND I.lease_id = ?`),
+    holds: pluck(`SELECT 1 FROM inflight AS I WHERE ${ROW} AND I.lease_id = ?`),
+    nextLease: pluck("UPDATE meta SET value = value + 1 WHERE key = 'lease_seq' RETURNING value"),
+  };
+}
