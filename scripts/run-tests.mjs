@@ -29,6 +29,7 @@ const tap = join(mkdtempSync(join(tmpdir(), 'herald-tests-')), 'report.tap');
 const result = spawnSync(process.execPath, [
   '--test',
   '--test-concurrency=2',
+  '--test-timeout=900000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
   ...files,

@@ -29,7 +29,9 @@ export async function placeOrders(h: Herald, count: number, declineEvery = 4): P
 export async function settled(state: FlowState, orders: readonly PlacedOrder[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const done = (o: PlacedOrder): boolean => state.emails.some((e) => e.startsWith(`${o.orderId}:`));
-  while (!orders.every(done)) {
+  // Analytics is its own group and may trail the emails: it must have counted every outcome too.
+  const counted = (): boolean => (state.analytics['order.confirmed'] ?? 0) + (state.analytics['order.cancelled'] ?? 0) >= orders.length;
+  while (!orders.every(done) || !counted()) {
     if (Date.now() > deadline) throw new Error(`order flow did not settle: ${orders.filter((o) => !done(o)).map((o) => o.orderId).join(', ')}`);
     await new Promise((r) => setTimeout(r, 20));
   }

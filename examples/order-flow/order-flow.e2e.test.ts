@@ -14,8 +14,8 @@ function types(nodes: readonly TraceNode[]): string[] {
 
 test('order flow end to end on the embedded backend, with compensation and a retried email', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-order-flow-'));
+  const h = await openHerald({ path: join(dir, 'herald.db') });
   try {
-    const h = await openHerald({ path: join(dir, 'herald.db') });
     const { state, orders } = await runOrderFlow(h, 12, { flakyEmails: 2 });
     const declined = orders.filter((o) => o.declined);
     assert.equal(declined.length, 3);
@@ -35,8 +35,8 @@ test('order flow end to end on the embedded backend, with compensation and a ret
     const stockTaken = [...state.reserved.values()].flat().reduce((n, i) => n + i.qty, 0);
     const stockLeft = [...state.stock.values()].reduce((a, b) => a + b, 0);
     assert.equal(stockLeft + stockTaken, 125, 'no stock lost or invented');
-    await h.close();
   } finally {
+    await h.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

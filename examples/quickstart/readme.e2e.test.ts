@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, '..', '..', '..');
 
 function between(text: string, begin: string, end: string): string {
   const from = text.indexOf(begin);
-  const to = text.indexOf(end, from);
+  const to = text.indexOf(end, from + begin.length);
   assert.ok(from >= 0 && to > from, `markers ${begin} … ${end} not found`);
   return text.slice(from + begin.length, to).trim();
 }
