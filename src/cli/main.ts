@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { HeraldError } from '../core/errors.js';
+import { registerBench } from './bench.js';
 import { Ctx, DEFAULT_DB, type CliDeps, type CliIO } from './context.js';
 import { registerDlq } from './dlq.js';
 import { registerGroups } from './groups.js';
@@ -60,6 +61,7 @@ Examples:
   registerTopics(program, ctx);
   registerGroups(program, ctx);
   registerDlq(program, ctx);
+  registerBench(program, ctx);
   return { program, ctx };
 }
 
