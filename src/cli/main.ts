@@ -7,9 +7,11 @@ import { registerBench } from './bench.js';
 import { Ctx, DEFAULT_DB, type CliDeps, type CliIO } from './context.js';
 import { registerDlq } from './dlq.js';
 import { registerGroups } from './groups.js';
+import { registerKeys } from './keys.js';
 import { clean, oneLine, redact } from './output.js';
 import { registerPublish } from './publish.js';
 import { registerReplay } from './replay.js';
+import { registerServe } from './serve.js';
 import { registerTail } from './tail.js';
 import { registerTopics } from './topics.js';
 
@@ -62,6 +64,8 @@ Examples:
   registerGroups(program, ctx);
   registerDlq(program, ctx);
   registerBench(program, ctx);
+  registerServe(program, ctx);
+  registerKeys(program, ctx);
   return { program, ctx };
 }
 

@@ -107,7 +107,7 @@ export class Runner implements Subscription {
         await this.sleep(backoffDelay(++errors, { initial: 50, max: 5_000 }));
         continue;
       }
-      if (this.stopping) { deliveries.forEach((d) => void this.buffer.add({ kind: 'release', position: d.position, leaseId: d.leaseId })); break; }
+      if (this.stopping) { deliveries.forEach((d) => { this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId }); }); break; }
       if (deliveries.length === 0) { await this.sleep(this.pollMs); continue; }
       for (const d of deliveries) this.enqueue(d);
     }
@@ -168,7 +168,7 @@ export class Runner implements Subscription {
       this.options.onError?.(error, d);
       if (isPermanent(error) || d.attempt >= this.maxAttempts) { await this.deadLetter(d, toFailureInfo(error)); return false; }
       const delayMs = backoffDelay(d.attempt, this.options.backoff);
-      void this.buffer.add({ kind: 'nack', position: d.position, leaseId: d.leaseId, delayMs, error: toFailureInfo(error) });
+      this.buffer.send({ kind: 'nack', position: d.position, leaseId: d.leaseId, delayMs, error: toFailureInfo(error) });
       this.wakeAfter(delayMs);
       return true;
     }
@@ -184,7 +184,7 @@ export class Runner implements Subscription {
   }
 
   private release(items: Held[]): void {
-    for (const { delivery: d } of items) void this.buffer.add({ kind: 'release', position: d.position, leaseId: d.leaseId });
+    for (const { delivery: d } of items) this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId });
   }
 
   /** Gives back everything queued but not started, so other consumers get it at once. */

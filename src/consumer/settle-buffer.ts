@@ -2,6 +2,8 @@ import type { EventLog, SettleOutcome, Settlement } from '../log/types.js';
 
 export type SettleResult = SettleOutcome | 'failed';
 
+const ignore = (): void => undefined;
+
 /**
  * Collects settlements and sends them in one call per tick (or when `maxBatch` is reached), so
  * a busy consumer commits its acks in batches rather than once per event. It never rejects:
@@ -21,14 +23,21 @@ export class SettleBuffer {
   ) {}
 
   add(settlement: Settlement): Promise<SettleResult> {
-    return new Promise((resolve) => {
-      this.pending.push({ settlement, resolve });
-      if (this.pending.length >= this.maxBatch) void this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return new Promise((resolve) => { this.push(settlement, resolve); });
+  }
+
+  /** `add` for a caller that does not wait for the outcome (a stale one is still reported). */
+  send(settlement: Settlement): void {
+    this.push(settlement, ignore);
+  }
+
+  private push(settlement: Settlement, resolve: (o: SettleResult) => void): void {
+    this.pending.push({ settlement, resolve });
+    if (this.pending.length >= this.maxBatch) void this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
   }
 
   /** Sends what is buffered; resolves when everything added so far is settled. */

@@ -15,7 +15,7 @@ export function subscribe<T = unknown>(log: EventLog, topic: string, options: Su
   const run = compose(options.middleware ?? [], handler as Handler);
   return new Runner(log, topic, options, async (d, ctx, settle) => {
     await run(d.event, ctx);
-    void settle.add({ kind: 'ack', position: d.position, leaseId: d.leaseId });
+    settle.send({ kind: 'ack', position: d.position, leaseId: d.leaseId });
   });
 }
 

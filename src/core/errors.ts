@@ -17,6 +17,11 @@ export const ERROR_CATALOGUE = {
   HERALD_E_TIMEOUT: { retryable: true, summary: 'An operation or handler took longer than its limit.' },
   HERALD_E_HANDLER_FAILED: { retryable: true, summary: 'A consumer handler threw; the event is retried or dead-lettered.' },
   HERALD_E_NON_RETRYABLE: { retryable: false, summary: 'A handler declared its failure permanent; the event goes to the dead-letter topic at once.' },
+  HERALD_E_UNAUTHENTICATED: { retryable: false, summary: 'The request carried no valid credentials (missing, malformed, unknown or revoked API key).' },
+  HERALD_E_FORBIDDEN: { retryable: false, summary: 'The credentials are valid but do not allow this action on this topic.' },
+  HERALD_E_RATE_LIMITED: { retryable: true, summary: 'Too many requests or streams for this key; retry after the time the server names.' },
+  HERALD_E_TOO_LARGE: { retryable: false, summary: 'The request body or a message is larger than the server accepts.' },
+  HERALD_E_UNAVAILABLE: { retryable: true, summary: 'The server is starting or shutting down; retry shortly, possibly on another replica.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -64,4 +69,11 @@ export class NonRetryableError extends HeraldError {
 
 export function invalidArgument(message: string, details?: Record<string, unknown>): HeraldError {
   return new HeraldError('HERALD_E_INVALID_ARGUMENT', message, details ? { details } : {});
+}
+
+/** A promise rejected with `error` as caught (an `async` function's throw, without its promise hops). */
+export function rejectWith<T>(error: unknown): Promise<T> {
+  // What was caught is passed on unchanged, as an async function would; it is not ours to wrap.
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+  return new Promise<T>((_resolve, reject) => { reject(error); });
 }

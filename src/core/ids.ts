@@ -6,7 +6,7 @@ import { randomFillSync } from 'node:crypto';
  */
 let lastMs = 0;
 let counter = 0;
-const random = new Uint8Array(256);
+const random = new Uint8Array(4096);
 let randomOffset = random.length;
 
 function randomBytes(n: number): Uint8Array {

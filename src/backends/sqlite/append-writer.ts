@@ -1,16 +1,16 @@
 import type { AppendReceipt } from '../../log/types.js';
+import { ROWS_PER_INSERT, type RowInserter } from './insert-rows.js';
 import { ensureTopic, topicRow, type Ctx } from './topics.js';
 
-/** An event serialised when `append` was called (later changes by the caller do not leak in). */
-export interface PreparedEvent {
-  id: string;
-  key: string | null;
-  body: string;
-}
-
+/**
+ * One append, serialised when `append` was called (later changes by the caller do not leak in):
+ * `events[i]` is event i's JSON, `ids[i]` its id, `keys[i]` its partition key or null.
+ */
 export interface AppendRequest {
   topic: string;
-  events: PreparedEvent[];
+  events: string[];
+  ids: string[];
+  keys: Array<string | null>;
   /** The clock when `append` was called. */
   now: number;
   resolve: (receipts: AppendReceipt[]) => void;
@@ -29,40 +29,108 @@ interface TopicCursor {
  * Positions continue from the topic's head; an id already in the topic (stored earlier, or earlier
  * in this batch) gets the first receipt back with `duplicate: true` and writes nothing. The append
  * time is max(the clock at `append`, the last stored event's time), so it never decreases.
+ *
+ * Rows go in ROWS_PER_INSERT at a time with one multi-row INSERT, across requests to the same
+ * topic (a thousand single-event appends are sixteen statements, not a thousand). Such a chunk
+ * assumes none of its ids is stored yet; when one is, SQLite undoes that statement and the chunk
+ * is written again row by row, which is exactly the one-at-a-time algorithm.
  */
-export function writeAppends(ctx: Ctx, batch: readonly AppendRequest[]): { receipts: AppendReceipt[][]; fresh: Set<string> } {
+export function writeAppends(ctx: Ctx, rows: RowInserter, batch: readonly AppendRequest[]): { receipts: AppendReceipt[][]; fresh: Set<string> } {
   const topics = new Map<string, TopicCursor>();
-  const fresh = new Set<string>();
-  const receipts = batch.map((request) => {
+  const receipts = batch.map((r) => new Array<AppendReceipt>(r.ids.length));
+  const chunk = new Chunk(ctx, rows, batch, receipts);
+  batch.forEach((request, r) => {
     let t = topics.get(request.topic);
     if (!t) {
       const id = ensureTopic(ctx, request.topic);
       t = { id, head: topicRow(ctx, id).head, lastAt: ctx.st.lastAppendedAt.get(id) ?? 0, added: 0 };
       topics.set(request.topic, t);
     }
-    const out = writeRequest(ctx, t, request);
-    if (out.some((r) => !r.duplicate)) fresh.add(request.topic);
-    return out;
+    chunk.begin(t, r);
+    for (let e = 0; e < request.ids.length; e++) chunk.add(r, e);
   });
-  for (const t of topics.values()) if (t.added > 0) ctx.st.advanceHead.run(t.head, t.added, t.id);
+  chunk.flush();
+  const fresh = new Set<string>();
+  for (const [topic, t] of topics) {
+    if (t.added === 0) continue;
+    ctx.st.advanceHead.run(t.head, t.added, t.id);
+    fresh.add(topic);
+  }
   return { receipts, fresh };
 }
 
-function writeRequest(ctx: Ctx, t: TopicCursor, request: AppendRequest): AppendReceipt[] {
-  const { st } = ctx;
-  const appendedAt = Math.max(request.now, t.lastAt);
-  const out: AppendReceipt[] = [];
-  for (const e of request.events) {
+/** The rows waiting for one multi-row INSERT, all of one topic. */
+class Chunk {
+  private t: TopicCursor | undefined;
+  private readonly request: number[] = [];
+  private readonly event: number[] = [];
+  /** Each request's append time, once its first row is placed. */
+  private readonly at: number[];
+
+  constructor(private readonly ctx: Ctx, private readonly rows: RowInserter, private readonly batch: readonly AppendRequest[], private readonly receipts: AppendReceipt[][]) {
+    this.at = new Array<number>(batch.length);
+  }
+
+  /** Request `r` starts, on topic `t`; its append time follows whatever is stored (or will be) before it. */
+  begin(t: TopicCursor, r: number): void {
+    if (t !== this.t) { this.flush(); this.t = t; }
+    const lastAt = this.request.length > 0 ? this.at[this.request[this.request.length - 1]!]! : t.lastAt;
+    this.at[r] = Math.max(this.batch[r]!.now, lastAt);
+  }
+
+  add(r: number, e: number): void {
+    this.request.push(r);
+    this.event.push(e);
+    if (this.request.length === ROWS_PER_INSERT) this.flush();
+  }
+
+  flush(): void {
+    const t = this.t;
+    const n = this.request.length;
+    if (!t || n === 0) return;
+    const ids = new Array<string>(n);
+    const keys = new Array<string | null>(n);
+    const bodies = new Array<string>(n);
+    const times = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const request = this.batch[this.request[i]!]!;
+      const e = this.event[i]!;
+      ids[i] = request.ids[e]!;
+      keys[i] = request.keys[e]!;
+      bodies[i] = request.events[e]!;
+      times[i] = this.at[this.request[i]!]!;
+    }
+    if (this.rows.insert(t.id, t.head + 1, times, ids, keys, bodies)) {
+      for (let i = 0; i < n; i++) {
+        const r = this.request[i]!;
+        this.receipts[r]![this.event[i]!] = { topic: this.batch[r]!.topic, id: ids[i]!, position: ++t.head, appendedAt: times[i]!, duplicate: false };
+      }
+      t.added += n;
+      t.lastAt = times[n - 1]!;
+    } else {
+      for (let i = 0; i < n; i++) this.writeOne(t, i, ids[i]!, keys[i]!, bodies[i]!);
+    }
+    this.request.length = 0;
+    this.event.length = 0;
+  }
+
+  /** Row `i` alone, as the one-at-a-time algorithm does (a request starting here takes its time from what is stored). */
+  private writeOne(t: TopicCursor, i: number, id: string, key: string | null, body: string): void {
+    const r = this.request[i]!;
+    const e = this.event[i]!;
+    const { topic, now } = this.batch[r]!;
+    if (e === 0) this.at[r] = Math.max(now, t.lastAt);
+    const appendedAt = this.at[r]!;
+    const { st } = this.ctx;
     const position = t.head + 1;
-    if (st.insertEvent.run(t.id, position, e.id, appendedAt, e.key, e.body).changes === 1) {
+    if (st.insertEvent.run(t.id, position, id, appendedAt, key, body).changes === 1) {
       t.head = position;
       t.added++;
       t.lastAt = appendedAt;
-      out.push({ topic: request.topic, id: e.id, position, appendedAt, duplicate: false });
-    } else {
-      const first = st.receiptOf.get(t.id, e.id)!;
-      out.push({ topic: request.topic, id: e.id, position: first.position, appendedAt: first.appended_at, duplicate: true });
+      this.receipts[r]![e] = { topic, id, position, appendedAt, duplicate: false };
+      return;
     }
+    const first = st.receiptOf.get(t.id, id)!;
+    this.receipts[r]![e] = { topic, id, position: first.position, appendedAt: first.appended_at, duplicate: true };
   }
-  return out;
 }

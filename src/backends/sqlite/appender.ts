@@ -1,9 +1,10 @@
-import { assertValidEnvelope, keyOf, type CloudEvent } from '../../core/envelope.js';
+import { assertValidEnvelope, type CloudEvent } from '../../core/envelope.js';
 import { HeraldError, isHeraldError, type ErrorCode } from '../../core/errors.js';
 import type { AppendReceipt } from '../../log/types.js';
-import { writeAppends, type AppendRequest, type PreparedEvent } from './append-writer.js';
+import { writeAppends, type AppendRequest } from './append-writer.js';
 import type { Engine } from './engine.js';
 import { AppendQueue } from './group-commit.js';
+import { RowInserter } from './insert-rows.js';
 
 const STORAGE_FAILURES = new Set<ErrorCode>(['HERALD_E_BUSY', 'HERALD_E_STORAGE_FULL', 'HERALD_E_STORAGE_IO', 'HERALD_E_CORRUPT', 'HERALD_E_CLOSED']);
 
@@ -15,6 +16,8 @@ export interface AppenderOptions {
   notify: (topic: string) => void;
 }
 
+type Result = AppendReceipt[] | { error: unknown };
+
 /**
  * The producer side of group commit: validates and serialises each append when it is called,
  * writes everything queued in one turn of the event loop in one transaction, and resolves each
@@ -22,14 +25,25 @@ export interface AppenderOptions {
  */
 export class Appender {
   private readonly queue: AppendQueue<AppendRequest>;
+  private readonly rows: RowInserter;
 
   constructor(private readonly engine: Engine, private readonly options: AppenderOptions) {
     this.queue = new AppendQueue((batch) => this.flush(batch), options.maxBatchEvents, () => engine.paused);
+    this.rows = new RowInserter(engine.db);
   }
 
   append(topic: string, events: readonly CloudEvent[], now: number): Promise<AppendReceipt[]> {
-    const prepared = events.map((e, i) => prepare(e, i));
-    return new Promise((resolve, reject) => this.queue.push({ topic, events: prepared, now, resolve, reject }));
+    const n = events.length;
+    const bodies = new Array<string>(n);
+    const ids = new Array<string>(n);
+    const keys = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) {
+      const event = events[i]!;
+      bodies[i] = serialise(event, i);
+      ids[i] = event.id;
+      keys[i] = typeof event.partitionkey === 'string' ? event.partitionkey : null;
+    }
+    return new Promise((resolve, reject) => this.queue.push({ topic, events: bodies, ids, keys, now, resolve, reject }));
   }
 
   /** Writes what is queued now (not from inside another transaction, where it could be rolled back). */
@@ -40,37 +54,51 @@ export class Appender {
   private flush(batch: AppendRequest[]): void {
     const fresh = new Set<string>();
     const run = (requests: AppendRequest[]): AppendReceipt[][] => {
-      const out = this.engine.write(() => writeAppends(this.engine.ctx, requests), `appending to ${requests[0]!.topic}`);
+      const out = this.engine.write(() => writeAppends(this.engine.ctx, this.rows, requests), `appending to ${requests[0]!.topic}`);
       out.fresh.forEach((t) => fresh.add(t));
       return out.receipts;
     };
-    let results: Array<{ receipts: AppendReceipt[] } | { error: unknown }>;
+    let results: Result[];
     try {
-      results = run(batch).map((receipts) => ({ receipts }));
+      results = run(batch);
     } catch (error) {
       // A failure of the storage fails them all; anything else was one request's: write them one by one.
       const storage = isHeraldError(error) && STORAGE_FAILURES.has(error.code);
       results = batch.length === 1 || storage ? batch.map(() => ({ error })) : batch.map((r) => {
-        try { return { receipts: run([r])[0]! }; } catch (e) { return { error: e }; }
+        try { return run([r])[0]!; } catch (e) { return { error: e }; }
       });
     }
     // Rows and their two index entries: what the checkpoint scheduler needs to know, roughly.
-    this.engine.wrote(batch.reduce((n, r) => n + r.events.reduce((m, e) => m + e.body.length + 2 * e.id.length + 64, 0), 0));
-    const seq = this.engine.sync.latest;
-    batch.forEach((request, i) => {
-      const result = results[i]!;
-      if ('error' in result) request.reject(result.error);
-      else if (!this.options.fsync) request.resolve(result.receipts);
-      else this.engine.sync.durable(seq).then(() => request.resolve(result.receipts), request.reject);
-    });
+    let bytes = 0;
+    for (const r of batch) for (let i = 0; i < r.events.length; i++) bytes += r.events[i]!.length + 2 * r.ids[i]!.length + 64;
+    this.engine.wrote(bytes);
+    if (!this.options.fsync) {
+      settle(batch, results, true);
+    } else {
+      settle(batch, results, false);
+      // One wait for the whole batch: its commit is covered by the first sync that starts after it.
+      this.engine.sync.durable(this.engine.sync.latest).then(() => settle(batch, results, true), (error: unknown) => {
+        for (let i = 0; i < batch.length; i++) if (Array.isArray(results[i])) batch[i]!.reject(error);
+      });
+    }
     fresh.forEach((topic) => this.options.notify(topic));
   }
 }
 
-function prepare(event: CloudEvent, index: number): PreparedEvent {
+/** Rejects the failed requests and, with `resolve`, resolves the others with their receipts. */
+function settle(batch: readonly AppendRequest[], results: readonly Result[], resolve: boolean): void {
+  for (let i = 0; i < batch.length; i++) {
+    const result = results[i]!;
+    if (!Array.isArray(result)) batch[i]!.reject(result.error); // a second reject is a no-op
+    else if (resolve) batch[i]!.resolve(result);
+  }
+}
+
+/** Validates and serialises event `index` of an append. */
+function serialise(event: CloudEvent, index: number): string {
   try {
     assertValidEnvelope(event);
-    return { id: event.id, key: keyOf(event) ?? null, body: JSON.stringify(event) };
+    return JSON.stringify(event);
   } catch (error) {
     if (error instanceof HeraldError) {
       throw new HeraldError(error.code, `event ${index}: ${error.message}`, { details: { ...error.details, index } });

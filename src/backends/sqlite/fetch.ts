@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../../core/envelope.js';
 import { KeyGate } from '../../log/key-gate.js';
 import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
+import { ROWS_PER_INSERT, type MultiRow } from './insert-rows.js';
 import type { EventRow, GroupRow } from './statements.js';
 import { ensureGroup, ensureTopic, topicRow, type Ctx } from './topics.js';
 
@@ -78,32 +79,61 @@ function redeliver(l: Lease): void {
   for (const key of l.takenByKey.keys()) st.revokeExpired.run(l.topicId, l.group.id, key, now, l.leaseId);
 }
 
+/**
+ * New events from the cursor. Whether a key is held elsewhere is asked once per key per fetch:
+ * later events of that key can only meet the rows this fetch writes itself, so the answer stays.
+ * The pending rows go in with multi-row INSERTs.
+ */
 function advance(l: Lease, head: number): void {
-  const { st } = l.ctx;
+  const { st, multi } = l.ctx;
   const { max } = l.args;
   const maxParked = max * 8;
+  const held = new Map<string, boolean>();
+  const rows = new PendingRows(l);
   let cursor = l.group.cursor;
   let parked = 0;
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
     const room = Math.min(PAGE, max - l.out.length + maxParked - parked);
-    const rows = st.range.all(l.topicId, cursor, head, room);
-    if (rows.length === 0) { cursor = head + 1; break; }
-    for (const row of rows) {
+    const page = st.range.all(l.topicId, cursor, head, room);
+    if (page.length === 0) { cursor = head + 1; break; }
+    for (const [position, appendedAt, rowKey, body] of page) {
       if (l.out.length >= max || parked >= maxParked) break scan;
-      cursor = row.position + 1;
-      const key = row.key ?? undefined;
-      const heldElsewhere = key !== undefined
-        && st.keyHeldBeyond.get(l.topicId, l.group.id, key, l.takenByKey.get(key) ?? 0) !== undefined;
+      cursor = position + 1;
+      const key = rowKey ?? undefined;
+      let heldElsewhere = false;
+      if (key !== undefined) {
+        const known = held.get(key);
+        heldElsewhere = known ?? st.keyHeldBeyond.get(l.topicId, l.group.id, key, l.takenByKey.get(key) ?? 0) !== undefined;
+        if (known === undefined) held.set(key, heldElsewhere);
+      }
       if (heldElsewhere) {
-        st.putRow.run(l.topicId, l.group.id, row.position, row.key, 0, 0, 0, null);
+        rows.add(position, rowKey, 0, 0, 0);
         parked++;
         continue;
       }
-      st.putRow.run(l.topicId, l.group.id, row.position, row.key, 1, leaseOf(l), l.leaseUntil, null);
-      deliver(l, row.position, key, 1, row.appended_at, row.body, null);
+      rows.add(position, rowKey, 1, leaseOf(l), l.leaseUntil);
+      deliver(l, position, key, 1, appendedAt, body, null);
     }
   }
+  rows.flush(multi.putRows);
   if (cursor !== l.group.cursor) st.setCursor.run(cursor, l.group.id);
+}
+
+/** Pending rows gathered by `advance`, written ROWS_PER_INSERT at a time. */
+class PendingRows {
+  private args: unknown[] = [];
+
+  constructor(private readonly l: Lease) {}
+
+  add(position: number, key: string | null, attempt: number, leaseId: number, visibleAt: number): void {
+    this.args.push(this.l.topicId, this.l.group.id, position, key, attempt, leaseId, visibleAt);
+    if (this.args.length === ROWS_PER_INSERT * 7) this.flush(this.l.ctx.multi.putRows);
+  }
+
+  flush(putRows: MultiRow): void {
+    if (this.args.length > 0) putRows.run(this.args);
+    this.args = [];
+  }
 }
 
 function leaseOf(l: Lease): number {

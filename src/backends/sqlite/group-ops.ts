@@ -1,5 +1,6 @@
 import { keyOf, type CloudEvent } from '../../core/envelope.js';
 import type { Settlement, SettleOutcome } from '../../log/types.js';
+import { ROWS_PER_INSERT } from './insert-rows.js';
 import { ensureGroup, ensureTopic, findTopic, topicRow, type Ctx } from './topics.js';
 
 /** The ids of an existing topic and group, or undefined (settling never creates either). */
@@ -12,23 +13,56 @@ export function findGroup(ctx: Ctx, topic: string, group: string): { topicId: nu
 
 /**
  * Applies settlements in order, each fenced by its lease id: a row whose lease id differs (or is
- * gone, or the settlement names lease 0) is `stale` and untouched.
+ * gone, or the settlement names lease 0) is `stale` and untouched. A run of consecutive acks is
+ * applied with one DELETE per lease (acks commute: each can only delete its own row; the same ack
+ * twice is `ok` once, then `stale`).
  */
 export function settleTx(ctx: Ctx, topic: string, group: string, settlements: readonly Settlement[], now: number): SettleOutcome[] {
   const g = findGroup(ctx, topic, group);
+  const out = new Array<SettleOutcome>(settlements.length).fill('stale');
+  if (!g) return out;
   const { st } = ctx;
-  return settlements.map((s): SettleOutcome => {
-    if (!g || s.leaseId === 0) return 'stale';
+  for (let i = 0; i < settlements.length;) {
+    const s = settlements[i]!;
+    if (s.kind === 'ack') {
+      let end = i + 1;
+      while (end < settlements.length && settlements[end]!.kind === 'ack') end++;
+      ackRun(ctx, g, settlements, i, end, out);
+      i = end;
+      continue;
+    }
+    i++;
+    if (s.leaseId === 0) continue;
     const at = [g.topicId, g.groupId, s.position, s.leaseId] as const;
     let changes = 0;
     switch (s.kind) {
-      case 'ack': changes = st.ack.run(...at).changes; break;
       case 'nack': changes = st.nack.run(now + s.delayMs, s.error ? JSON.stringify(s.error) : null, ...at).changes; break;
       case 'release': changes = st.release.run(now, ...at).changes; break;
       case 'extend': changes = st.extend.run(now + s.leaseMs, ...at).changes; break;
     }
-    return changes === 1 ? 'ok' : 'stale';
-  });
+    if (changes === 1) out[i - 1] = 'ok';
+  }
+  return out;
+}
+
+/** Acks settlements[from, to), all of kind ack, grouped by lease id; marks the rows deleted `ok`. */
+function ackRun(ctx: Ctx, g: { topicId: number; groupId: number }, settlements: readonly Settlement[], from: number, to: number, out: SettleOutcome[]): void {
+  const byLease = new Map<number, Map<number, number>>(); // lease id -> position -> index of its first ack
+  for (let i = from; i < to; i++) {
+    const { leaseId, position } = settlements[i]!;
+    if (leaseId === 0) continue;
+    let positions = byLease.get(leaseId);
+    if (!positions) byLease.set(leaseId, (positions = new Map()));
+    if (!positions.has(position)) positions.set(position, i);
+  }
+  for (const [leaseId, positions] of byLease) {
+    const all = [...positions.keys()];
+    for (let c = 0; c < all.length; c += ROWS_PER_INSERT) {
+      const chunk = all.slice(c, c + ROWS_PER_INSERT);
+      const deleted = ctx.multi.ackRows.statement(chunk.length).pluck().all(g.topicId, g.groupId, leaseId, ...chunk) as number[];
+      for (const position of deleted) out[positions.get(position)!] = 'ok';
+    }
+  }
 }
 
 /** True when the delivery's lease still holds its row; acks it (for ackWith). */

@@ -1,39 +1,111 @@
 import type { CloudEvent } from '../../core/envelope.js';
+import { rejectWith } from '../../core/errors.js';
 import type { ReadOptions, StoredEvent } from '../../log/types.js';
+import { assertPositiveInt, assertStartFrom, assertTopic } from '../../log/names.js';
 import { pageSize } from '../../log/validate.js';
 import type { Engine } from './engine.js';
+import type { EventTuple } from './statements.js';
 import { findTopic, startPosition, topicRow } from './topics.js';
+
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+export function checkReadArgs(topic: string, options: ReadOptions): void {
+  assertTopic(topic);
+  if (options.from !== undefined) assertStartFrom(options.from);
+  if (options.limit !== undefined) assertPositiveInt(options.limit, 'limit');
+}
 
 /**
  * Streams a topic in position order, one page (at most 512 rows, one prepared statement) per query,
  * so a backlog is never loaded whole. Like MemoryLog's read it follows the topic as it grows: it
  * ends only when a page comes back empty. `beforePage` runs before every query (closed? flush
- * queued appends so the caller reads its own writes).
+ * queued appends so the caller reads its own writes); `check` runs on the first `next()`, where an
+ * async generator would have run it, and its error rejects that call.
+ *
+ * A plain async iterator rather than an async generator: every step is synchronous (better-sqlite3),
+ * so `next()` returns an already-settled promise and skips the generator's resume machinery
+ * (measured ~0.3 µs an event, a third of a replay's cost).
  */
-export async function* readPages(engine: Engine, topic: string, options: ReadOptions, beforePage: () => void): AsyncIterable<StoredEvent> {
-  const { ctx } = engine;
-  const limit = options.limit ?? Infinity;
-  const types = options.types;
-  const size = types ? 512 : pageSize(options.limit);
-  beforePage();
-  const start = engine.read(() => {
-    const id = findTopic(ctx, topic);
-    return id === undefined ? undefined : { id, next: startPosition(ctx, id, topicRow(ctx, id).head, options.from ?? 'earliest') };
-  }, `reading ${topic}`);
-  if (!start) return;
-  let next = start.next;
-  let yielded = 0;
-  while (yielded < limit) {
-    beforePage();
-    const rows = engine.read(() => ctx.st.page.all(start.id, next, size), `reading ${topic}`);
-    if (rows.length === 0) return;
-    for (const row of rows) {
-      next = row.position + 1;
-      const event = JSON.parse(row.body) as CloudEvent;
-      if (types && !types.includes(event.type)) continue;
-      yielded++;
-      yield { topic, position: row.position, appendedAt: row.appended_at, event };
-      if (yielded >= limit) return;
+export class PageReader implements AsyncIterableIterator<StoredEvent> {
+  private rows: EventTuple[] = [];
+  private index = 0;
+  private topicId: number | undefined;
+  private next_ = 0;
+  private yielded = 0;
+  private started = false;
+  private finished = false;
+  private limit = Infinity;
+  private size = 512;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly topic: string,
+    private readonly options: ReadOptions,
+    private readonly check: () => void,
+    private readonly beforePage: () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StoredEvent>> {
+    if (this.finished) return Promise.resolve(DONE);
+    try {
+      const value = this.step();
+      if (value === undefined) { this.finished = true; return Promise.resolve(DONE); }
+      return Promise.resolve({ value, done: false });
+    } catch (error) {
+      this.finished = true;
+      return rejectWith(error);
     }
+  }
+
+  return(): Promise<IteratorResult<StoredEvent>> {
+    this.finished = true;
+    return Promise.resolve(DONE);
+  }
+
+  private step(): StoredEvent | undefined {
+    if (!this.started) {
+      this.started = true;
+      this.check();
+      if (!this.start()) return undefined;
+    }
+    const types = this.options.types;
+    while (this.yielded < this.limit) {
+      if (this.index === this.rows.length && !this.fetchPage()) return undefined;
+      const [position, appendedAt, , body] = this.rows[this.index++]!;
+      this.next_ = position + 1;
+      const event = JSON.parse(body) as CloudEvent;
+      if (types && !types.includes(event.type)) continue;
+      this.yielded++;
+      return { topic: this.topic, position, appendedAt, event };
+    }
+    return undefined;
+  }
+
+  private start(): boolean {
+    const { engine, topic } = this;
+    const { ctx } = engine;
+    this.limit = this.options.limit ?? Infinity;
+    this.size = this.options.types ? 512 : pageSize(this.options.limit);
+    this.beforePage();
+    const start = engine.read(() => {
+      const id = findTopic(ctx, topic);
+      return id === undefined ? undefined : { id, next: startPosition(ctx, id, topicRow(ctx, id).head, this.options.from ?? 'earliest') };
+    }, `reading ${topic}`);
+    if (!start) return false;
+    this.topicId = start.id;
+    this.next_ = start.next;
+    return true;
+  }
+
+  private fetchPage(): boolean {
+    this.beforePage();
+    const { ctx } = this.engine;
+    this.rows = this.engine.read(() => ctx.st.page.all(this.topicId!, this.next_, this.size), `reading ${this.topic}`);
+    this.index = 0;
+    return this.rows.length > 0;
   }
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { assertValidEnvelope, type CloudEvent } from '../../core/envelope.js';
-import { HeraldError } from '../../core/errors.js';
+import { HeraldError, rejectWith } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { assertGroup, assertPositiveInt, assertStartFrom, assertTopic } from '../../log/names.js';
 import { checkSettlements } from '../../log/validate.js';
@@ -15,7 +15,7 @@ import { Engine } from './engine.js';
 import { fetchTx } from './fetch.js';
 import { ackIfHeld, deleteEventTx, deleteGroupTx, holdsLease, requeueTx, settleTx } from './group-ops.js';
 import { resolveOptions, type SqliteLogOptions } from './options.js';
-import { readPages } from './reader.js';
+import { checkReadArgs, PageReader } from './reader.js';
 import { applyRetention } from './retention.js';
 import { ensureTopic, findTopic, infoOf, resetGroupRow, topicRow } from './topics.js';
 
@@ -46,18 +46,19 @@ export class SqliteLog implements TransactionalLog<Database.Database> {
     this.appends = new Appender(this.engine, { fsync: this.fsync, maxBatchEvents: o.maxBatchEvents, notify: (topic) => this.notify(topic) });
   }
 
-  async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
-    this.assertWritable();
-    assertTopic(topic);
-    return this.appends.append(topic, events, this.clock.now());
+  /** Not `async` (three promise hops fewer per append); errors still come back as rejections. */
+  append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
+    try {
+      this.assertWritable();
+      assertTopic(topic);
+      return this.appends.append(topic, events, this.clock.now());
+    } catch (error) {
+      return rejectWith(error);
+    }
   }
 
-  async *read(topic: string, options: ReadOptions = {}): AsyncIterable<StoredEvent> {
-    this.assertOpen();
-    assertTopic(topic);
-    if (options.from !== undefined) assertStartFrom(options.from);
-    if (options.limit !== undefined) assertPositiveInt(options.limit, 'limit');
-    yield* readPages(this.engine, topic, options, () => { this.assertOpen(); this.drain(); });
+  read(topic: string, options: ReadOptions = {}): AsyncIterable<StoredEvent> {
+    return new PageReader(this.engine, topic, options, () => { this.assertOpen(); checkReadArgs(topic, options); }, () => { this.assertOpen(); this.drain(); });
   }
 
   async fetch(topic: string, group: string, options: FetchOptions): Promise<Delivery[]> {
@@ -119,8 +120,7 @@ export class SqliteLog implements TransactionalLog<Database.Database> {
     this.assertOpen();
     this.drain();
     const { ctx } = this.engine;
-    const rows = this.engine.read(() => ctx.st.allTopics.all().map((row) => infoOf(ctx, row)), 'listing topics');
-    return rows.sort((a, b) => a.topic.localeCompare(b.topic));
+    return this.engine.read(() => ctx.st.allTopics.all().map((row) => infoOf(ctx, row)), 'listing topics').sort((a, b) => a.topic.localeCompare(b.topic));
   }
 
   async topicInfo(topic: string): Promise<TopicInfo | undefined> {

@@ -2,12 +2,14 @@ import type Database from 'better-sqlite3';
 import { assertStartFrom } from '../../log/names.js';
 import { resolveStart, searchByTime } from '../../log/start.js';
 import type { Retention, StartFrom, TopicInfo } from '../../log/types.js';
+import type { MultiRows } from './insert-rows.js';
 import type { GroupRow, Statements, TopicRow } from './statements.js';
 
 /** What the storage functions share: the connection, its statements and the topic-id cache. */
 export interface Ctx {
   db: Database.Database;
   st: Statements;
+  multi: MultiRows;
   /** Topic ids never change once made (topics are never dropped), so they are cached. */
   topicIds: Map<string, number>;
 }

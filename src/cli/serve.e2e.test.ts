@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+interface Running { child: ChildProcess; url: string; stderr: () => string }
+
+/** Starts `herald --db <db> serve --port 0 ...` and waits for its "listening" line. */
+async function serve(db: string, ...args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } });
+  let stderr = '';
+  child.stdout.resume();
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const deadline = Date.now() + 20_000;
+  while (!/listening on (\S+)/.test(stderr)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, url: /listening on (\S+)/.exec(stderr)![1]!, stderr: () => stderr };
+}
+
+async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  running.child.kill(signal);
+  const [code] = await once(running.child, 'exit') as [number | null];
+  return code;
+}
+
+const event = (id: string): string => JSON.stringify({ specversion: '1.0', id, source: 'urn:e2e', type: 'load.tick', data: { id } });
+
+describe('herald serve', () => {
+  let dir = '';
+  let db = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-serve-'));
+    db = join(dir, 'herald.db');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts secure: writes a first admin key (0600), answers /healthz and /readyz, refuses requests without a key', async () => {
+    const running = await serve(db);
+    const keyFile = join(dir, 'admin.key');
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const key = readFileSync(keyFile, 'utf8').trim();
+    assert.match(key, /^hk_/);
+    assert.ok(!running.stderr().includes(key.slice(20)), 'the secret is not printed');
+    assert.equal((await fetch(`${running.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${running.url}/readyz`)).status, 200);
+    assert.equal((await fetch(`${running.url}/v1/topics`)).status, 401);
+    assert.equal((await fetch(`${running.url}/v1/topics`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
+    assert.equal(await stop(running), 0);
+  });
+
+  it('SIGTERM while four producers publish: it drains, exits 0, and every answered publish is there after a restart', async () => {
+    const key = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
+    const running = await serve(db);
+    const acked = new Set<string>();
+    let attempts = 0;
+    const producer = async (p: number): Promise<void> => {
+      for (let i = 0; ; i++) {
+        const id = `p${p}-${i}`;
+        attempts++;
+        try {
+          const r = await fetch(`${running.url}/v1/topics/load/events`, {
+            method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/cloudevents+json' }, body: event(id),
+          });
+          if (r.status === 200) acked.add(id);
+          else if (r.status === 503) return;
+          else assert.fail(`unexpected ${r.status}: ${await r.text()}`);
+        } catch {
+          return; // the server is gone
+        }
+      }
+    };
+    const producers = [0, 1, 2, 3].map(producer);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(await stop(running), 0, 'a clean exit');
+    await Promise.all(producers);
+    assert.match(running.stderr(), /SIGTERM: draining and closing[\s\S]*herald stopped/);
+    assert.ok(acked.size > 20, `only ${acked.size} publishes were answered`);
+    const again = await serve(db);
+    assert.ok(!again.stderr().includes('created the first admin key'), 'the keys survived: no new admin key');
+    const stored: string[] = [];
+    for (let from = 1; ;) {
+      const page = await (await fetch(`${again.url}/v1/topics/load/events?from=${from}&limit=1000`, { headers: { authorization: `Bearer ${key}` } })).json() as { events: { event: { id: string } }[]; next: number | null };
+      stored.push(...page.events.map((e) => e.event.id));
+      if (page.next === null) break;
+      from = page.next;
+    }
+    assert.deepEqual([...acked].filter((id) => !stored.includes(id)), [], 'no answered publish is lost');
+    assert.equal(new Set(stored).size, stored.length, 'no duplicates');
+    assert.ok(stored.length <= attempts);
+    assert.equal(await stop(again, 'SIGINT'), 0, 'Ctrl-C stops it the same way');
+  });
+
+  it('--dev runs without keys and says so loudly', async () => {
+    const running = await serve(join(dir, 'dev.db'), '--dev');
+    assert.match(running.stderr(), /AUTHENTICATION IS OFF/);
+    assert.equal((await fetch(`${running.url}/v1/topics`)).status, 200);
+    assert.equal(await stop(running), 0);
+  });
+
+  it('herald keys create | list | revoke manage the keys of the database', () => {
+    const keysDb = join(dir, 'keys.db');
+    const created = spawnSync(process.execPath, [BIN, '--db', keysDb, 'keys', 'create', '--tenant', 'acme', '--allow', 'publish:orders.>', '--allow', 'read:>', '--name', 'ci'], { encoding: 'utf8' });
+    assert.equal(created.status, 0, created.stderr);
+    const key = created.stdout.trim();
+    assert.match(key, /^hk_[a-z0-9]{16}_/);
+    const id = key.split('_')[1]!;
+    const listed = spawnSync(process.execPath, [BIN, '--db', keysDb, 'keys', 'list'], { encoding: 'utf8' });
+    assert.match(listed.stdout, new RegExp(`${id}\\s+acme\\s+ci\\s+publish:orders.> read:>`));
+    assert.ok(!listed.stdout.includes(key.slice(20)));
+    const revoked = spawnSync(process.execPath, [BIN, '--db', keysDb, 'keys', 'revoke', id], { encoding: 'utf8' });
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.match(spawnSync(process.execPath, [BIN, '--db', keysDb, 'keys', 'list'], { encoding: 'utf8' }).stdout, /revoked/);
+    const bad = spawnSync(process.execPath, [BIN, '--db', keysDb, 'keys', 'create', '--tenant', 'acme', '--allow', 'fly:>'], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /HERALD_E_INVALID_ARGUMENT.*permissions\[0\]/);
+  });
+});

@@ -1,0 +1,3 @@
+export { RemoteLog, connectRemoteLog, type RemoteLogOptions } from './remote-log.js';
+export { errorFromBody } from './http.js';
+export * from './wire.js';

@@ -1,0 +1,28 @@
+import { openApiDocument } from '../openapi.js';
+import type { RouteDef } from '../route.js';
+import { adminTopicRoutes } from './admin-topics.js';
+import { auditRoutes } from './audit.js';
+import { deadLetterRoutes } from './dead-letters.js';
+import { groupRoutes } from './groups.js';
+import { healthRoutes } from './health.js';
+import { keyRoutes } from './keys.js';
+import { logOpRoutes } from './log-ops.js';
+import { publishRoutes } from './publish.js';
+import { readRoutes } from './read.js';
+import { sseRoutes } from './sse.js';
+import { wsRoutes } from './ws.js';
+
+/** The route table: every route of the server, each declaring its permission. */
+export function routeTable(version: string): RouteDef[] {
+  const routes: RouteDef[] = [
+    ...healthRoutes(), ...publishRoutes(), ...readRoutes(), ...groupRoutes(), ...sseRoutes(), ...wsRoutes(),
+    ...adminTopicRoutes(), ...deadLetterRoutes(), ...logOpRoutes(), ...keyRoutes(), ...auditRoutes(),
+  ];
+  let document: unknown;
+  routes.push({
+    id: 'openapi', method: 'GET', url: '/openapi.json', tag: 'health', permission: { kind: 'public' },
+    summary: 'This API as an OpenAPI 3.1 document, generated from the route table.', response: 'OpenAPI document',
+    handler: async () => (document ??= openApiDocument(routes, version)),
+  });
+  return routes;
+}
