@@ -78,41 +78,38 @@ Examples:
       ctx.out(flags.json ? json(letter, true) : showLetter(letter));
     });
 
-  dlq.command('redrive')
-    .description('hand dead letters back to the group that failed them (only that group), then remove them from the DLQ')
-    .argument('<topic>', 'the topic the events came from', parseTopic)
-    .argument('<group>', 'the consumer group to redeliver to', parseGroup)
-    .argument('[positions...]', 'DLQ positions (POS in `herald dlq list`)', positionsArg)
-    .option('--all', 'every dead letter of the group')
-    .action(async (topic: string, group: string, positions: number[] | undefined, pick: Pick, command: Command) => {
-      const dlqTopic = deadLetterTopic(topic, group);
-      await ctx.withLog(false, async (log) => {
-        const list = await targets(log, dlqTopic, positions ?? [], pick, command);
-        for (const p of list) {
-          const letter = await redriveDeadLetter(log, dlqTopic, p);
-          ctx.out(clean(`redriven ${dlqTopic}#${p} → ${topic}#${letter.context.position} for group ${group} (id=${letter.event.id})`));
-        }
-        ctx.out(`${list.length} dead letter${list.length === 1 ? '' : 's'} redriven`);
-      });
+  positionsCommand(dlq, ctx, 'redrive', 'hand dead letters back to the group that failed them (only that group), then remove them from the DLQ',
+    'the consumer group to redeliver to', async (log, dlqTopic, list, topic, group) => {
+      for (const p of list) {
+        const letter = await redriveDeadLetter(log, dlqTopic, p);
+        ctx.out(clean(`redriven ${dlqTopic}#${p} → ${topic}#${letter.context.position} for group ${group} (id=${letter.event.id})`));
+      }
+      ctx.out(`${list.length} dead letter${list.length === 1 ? '' : 's'} redriven`);
     });
 
-  dlq.command('discard')
-    .description('delete dead letters for good')
+  positionsCommand(dlq, ctx, 'discard', 'delete dead letters for good', 'the consumer group', async (log, dlqTopic, list) => {
+    const missing: number[] = [];
+    for (const p of list) {
+      if (await discardDeadLetter(log, dlqTopic, p)) ctx.out(`discarded ${dlqTopic}#${p}`);
+      else missing.push(p);
+    }
+    ctx.out(`${list.length - missing.length} dead letter${list.length - missing.length === 1 ? '' : 's'} discarded`);
+    if (missing.length > 0) throw new HeraldError('HERALD_E_NOT_FOUND', `no dead letter at ${missing.map((p) => `${dlqTopic}#${p}`).join(', ')}`);
+  });
+}
+
+type PositionsAction = (log: EventLog, dlqTopic: string, positions: number[], topic: string, group: string) => Promise<void>;
+
+/** A verb acting on chosen dead letters (`<topic> <group> [positions...] | --all`): redrive and discard. */
+function positionsCommand(dlq: Command, ctx: Ctx, name: string, description: string, groupHelp: string, act: PositionsAction): void {
+  dlq.command(name)
+    .description(description)
     .argument('<topic>', 'the topic the events came from', parseTopic)
-    .argument('<group>', 'the consumer group', parseGroup)
+    .argument('<group>', groupHelp, parseGroup)
     .argument('[positions...]', 'DLQ positions (POS in `herald dlq list`)', positionsArg)
     .option('--all', 'every dead letter of the group')
     .action(async (topic: string, group: string, positions: number[] | undefined, pick: Pick, command: Command) => {
       const dlqTopic = deadLetterTopic(topic, group);
-      await ctx.withLog(false, async (log) => {
-        const list = await targets(log, dlqTopic, positions ?? [], pick, command);
-        const missing: number[] = [];
-        for (const p of list) {
-          if (await discardDeadLetter(log, dlqTopic, p)) ctx.out(`discarded ${dlqTopic}#${p}`);
-          else missing.push(p);
-        }
-        ctx.out(`${list.length - missing.length} dead letter${list.length - missing.length === 1 ? '' : 's'} discarded`);
-        if (missing.length > 0) throw new HeraldError('HERALD_E_NOT_FOUND', `no dead letter at ${missing.map((p) => `${dlqTopic}#${p}`).join(', ')}`);
-      });
+      await ctx.withLog(false, async (log) => act(log, dlqTopic, await targets(log, dlqTopic, positions ?? [], pick, command), topic, group));
     });
 }
