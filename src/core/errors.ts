@@ -17,11 +17,13 @@ export const ERROR_CATALOGUE = {
   HERALD_E_TIMEOUT: { retryable: true, summary: 'An operation or handler took longer than its limit.' },
   HERALD_E_HANDLER_FAILED: { retryable: true, summary: 'A consumer handler threw; the event is retried or dead-lettered.' },
   HERALD_E_NON_RETRYABLE: { retryable: false, summary: 'A handler declared its failure permanent; the event goes to the dead-letter topic at once.' },
-  HERALD_E_UNAUTHENTICATED: { retryable: false, summary: 'The request carried no valid credentials (missing, malformed, unknown or revoked API key).' },
+  HERALD_E_UNAUTHENTICATED: { retryable: false, summary: 'The request carried no valid credentials (a missing, malformed, unknown or revoked API key, or an invalid or expired token).' },
   HERALD_E_FORBIDDEN: { retryable: false, summary: 'The credentials are valid but do not allow this action on this topic.' },
   HERALD_E_RATE_LIMITED: { retryable: true, summary: 'Too many requests or streams for this key; retry after the time the server names.' },
   HERALD_E_TOO_LARGE: { retryable: false, summary: 'The request body or a message is larger than the server accepts.' },
   HERALD_E_UNAVAILABLE: { retryable: true, summary: 'The server is starting or shutting down; retry shortly, possibly on another replica.' },
+  HERALD_E_WRONG_REVISION: { retryable: false, summary: 'A stream append or delete expected another revision; `details.actualRevision` has the real one. Reload and decide again.' },
+  HERALD_E_STREAM_DELETED: { retryable: false, summary: 'The stream was tombstoned; it can never be written again.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
