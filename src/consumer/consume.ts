@@ -3,6 +3,7 @@ import { toMillis, type Duration } from '../core/duration.js';
 import { assertGroup, assertTopic } from '../log/names.js';
 import type { Delivery, EventLog, SettleOutcome, StartFrom } from '../log/types.js';
 import { toFailureInfo } from './failure.js';
+import { assertCapabilities, type Capability } from './requirements.js';
 
 export interface ConsumeOptions {
   group: string;
@@ -12,6 +13,8 @@ export interface ConsumeOptions {
   lease?: Duration;
   pollInterval?: Duration;
   signal?: AbortSignal;
+  /** Guarantees the loop relies on: see SubscribeOptions.requires. */
+  requires?: readonly Capability[];
 }
 
 export interface Message<T = unknown> {
@@ -29,6 +32,7 @@ export interface Message<T = unknown> {
 export async function* consume<T = unknown>(log: EventLog, topic: string, options: ConsumeOptions): AsyncGenerator<Message<T>> {
   assertTopic(topic);
   assertGroup(options.group);
+  assertCapabilities(log, options.requires, options.from);
   const leaseMs = toMillis(options.lease ?? 30_000, 'lease');
   const pollMs = toMillis(options.pollInterval ?? 250, 'pollInterval');
   let wake: (() => void) | undefined;

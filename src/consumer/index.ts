@@ -3,3 +3,4 @@ export { subscribe, subscribeTransactional, compose, type TransactionalHandler }
 export { consume, type ConsumeOptions, type Message } from './consume.js';
 export { backoffDelay } from './backoff.js';
 export * from './middleware/index.js';
+export { assertCapabilities, type Capability } from './requirements.js';

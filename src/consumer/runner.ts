@@ -8,6 +8,7 @@ import { backoffDelay } from './backoff.js';
 import { isPermanent, toFailureInfo } from './failure.js';
 import { SettleBuffer } from './settle-buffer.js';
 import type { HandlerContext, SubscribeOptions, Subscription, SubscriptionStats } from './types.js';
+import { assertCapabilities } from './requirements.js';
 
 /** Runs one handled delivery; resolving means done (acked or handed to the ack buffer). */
 export type Execute = (delivery: Delivery, ctx: HandlerContext, settle: SettleBuffer) => Promise<void>;
@@ -49,6 +50,7 @@ export class Runner implements Subscription {
     assertTopic(topic);
     assertGroup(options.group);
     if (options.from !== undefined) assertStartFrom(options.from);
+    assertCapabilities(log, options.requires, options.from);
     this.concurrency = options.concurrency ?? 8;
     this.maxInFlight = options.maxInFlight ?? Math.max(256, this.concurrency);
     this.maxAttempts = options.maxAttempts ?? 5;

@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../core/envelope.js';
 import type { Duration } from '../core/duration.js';
 import type { Delivery, StartFrom } from '../log/types.js';
+import type { Capability } from './requirements.js';
 
 export interface HandlerContext {
   /** Where the event came from: topic, position, group, attempt (1 on first delivery). */
@@ -38,6 +39,11 @@ export interface SubscribeOptions {
   middleware?: readonly Middleware[];
   /** Named in dead letters and logs. */
   name?: string;
+  /**
+   * Guarantees the handler relies on; subscribing fails at once (HERALD_E_UNSUPPORTED, naming the
+   * capability) on a backend that cannot give them, e.g. `['durable', 'keyOrder']`.
+   */
+  requires?: readonly Capability[];
   /** Called for every failed attempt and every stale ack, for logging and metrics. */
   onError?: (error: unknown, delivery?: Delivery) => void;
 }

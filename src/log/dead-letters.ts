@@ -98,3 +98,18 @@ export async function discardDeadLetter(log: EventLog, dlqTopic: string, positio
   assertDlq(dlqTopic);
   return log.deleteEvent(dlqTopic, position);
 }
+
+/**
+ * The same dead letter with its context's topic renamed (a tenant's view of the log shows its own
+ * names, so a redrive through that view goes back to the tenant's topic). Other events pass as they are.
+ */
+export function renameDeadLetterTopic(event: CloudEvent, rename: (topic: string) => string): CloudEvent {
+  const raw = event[EXTENSION];
+  if (typeof raw !== 'string') return event;
+  try {
+    const context = JSON.parse(raw) as DeadLetterContext;
+    return { ...event, [EXTENSION]: JSON.stringify({ ...context, topic: rename(context.topic) }) };
+  } catch {
+    return event; // parseDeadLetter reports it when someone reads it as a dead letter
+  }
+}

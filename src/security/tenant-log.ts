@@ -5,6 +5,8 @@ import type {
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
 } from '../log/types.js';
 import { TenantNames } from './tenants.js';
+import { renameDeadLetterTopic } from '../log/dead-letters.js';
+import { isDeadLetterTopic } from '../log/names.js';
 
 /**
  * One tenant's view of a shared EventLog: every topic it names is mapped into its namespace
@@ -57,7 +59,10 @@ export class TenantLog implements EventLog {
   async *read(topic: string, options?: ReadOptions): AsyncIterable<StoredEvent> {
     const name = await this.call(async () => this.scope(topic));
     try {
-      for await (const e of this.inner.read(name, options)) yield { ...e, topic };
+      const dlq = isDeadLetterTopic(topic);
+      for await (const e of this.inner.read(name, options)) {
+        yield { ...e, topic, ...(dlq ? { event: renameDeadLetterTopic(e.event, (t) => this.names.owns(t) ? this.names.unscope(t) : t) } : {}) };
+      }
     } catch (error) {
       throw this.names.rewrite(error);
     }
