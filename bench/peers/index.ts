@@ -8,7 +8,7 @@ import type { Peer } from './types.js';
 export type { Peer } from './types.js';
 
 /** Every system in the order the tables show them: herald first, then the peers. */
-export const SYSTEMS = ['herald', 'herald-os', 'nats', 'redis', 'rabbitmq', 'postgres'] as const;
+export const SYSTEMS = ['herald', 'herald-os', 'nats', 'redis', 'redis-everysec', 'rabbitmq', 'postgres'] as const;
 
 /** The systems `--only a,b` names: `herald` selects both herald rows, `herald-os` only that one. */
 export function selectSystems(only?: readonly string[]): string[] {
@@ -30,7 +30,8 @@ export function makePeer(id: string, options: PeerOptions): Peer {
     case 'herald': return new HeraldPeer(options.dataDir, 'fsync');
     case 'herald-os': return new HeraldPeer(options.dataDir, 'os');
     case 'nats': return new NatsPeer();
-    case 'redis': return new RedisPeer(options.durableRedis ?? true);
+    case 'redis': return new RedisPeer(options.durableRedis === false ? 'server' : 'always');
+    case 'redis-everysec': return new RedisPeer(options.durableRedis === false ? 'server' : 'everysec');
     case 'rabbitmq': return new RabbitPeer();
     case 'postgres': return new PostgresPeer();
     default: throw new Error(`unknown system ${id}`);

@@ -10,15 +10,24 @@ const client = (): Redis => new Redis({
   maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000,
 });
 
+/** `always`: fsync before each reply; `everysec`: fsync once a second (herald `os` is the like of it); `server`: as configured. */
+export type RedisDurability = 'always' | 'everysec' | 'server';
+
+const DURABILITY: Record<RedisDurability, string> = {
+  always: 'AOF with appendfsync always: fsync before the reply (set for the run, then restored)',
+  everysec: 'AOF with appendfsync everysec: written before the reply, fsync once a second (set for the run, then restored)',
+  server: "the server's own settings (not changed)",
+};
+
 /**
  * Redis Streams through ioredis with auto-pipelining (every XADD of one tick goes out in one
- * write). Durable mode turns the AOF on with `appendfsync always` for the run (Redis then fsyncs
- * before it replies) and restores the server's previous settings at the end. Consuming:
- * XREADGROUP (blocking, on its own connection) + one XACK per batch on another.
+ * write). The durable modes turn the AOF on with the given `appendfsync` for the run and restore
+ * the server's previous settings at the end. Consuming: XREADGROUP (blocking, on its own
+ * connection) + one XACK per batch on another.
  */
 export class RedisPeer implements Peer {
-  readonly id = 'redis';
-  readonly label = 'Redis Streams';
+  readonly id: string;
+  readonly label: string;
   readonly client = 'ioredis 6, auto-pipelining; XREADGROUP COUNT n BLOCK + XACK per batch';
   readonly durability: string;
   readonly startCommand = START;
@@ -26,10 +35,10 @@ export class RedisPeer implements Peer {
   private saved: [string, string][] = [];
   private serverVersion = '?';
 
-  constructor(private readonly durable = true) {
-    this.durability = durable
-      ? 'AOF with appendfsync always: fsync before the reply (set for the run, then restored)'
-      : "the server's own settings (not changed)";
+  constructor(private readonly mode: RedisDurability = 'always') {
+    this.id = mode === 'everysec' ? 'redis-everysec' : 'redis';
+    this.label = mode === 'everysec' ? 'Redis Streams (everysec)' : 'Redis Streams';
+    this.durability = DURABILITY[mode];
   }
 
   async open(): Promise<void> {
@@ -42,12 +51,12 @@ export class RedisPeer implements Peer {
       throw new Unavailable(this.label, START, error);
     }
     this.admin = admin;
-    if (!this.durable) return;
+    if (this.mode === 'server') return;
     for (const key of ['appendonly', 'appendfsync']) {
       const [, value] = await admin.config('GET', key);
       this.saved.push([key, value ?? '']);
     }
-    await admin.config('SET', 'appendfsync', 'always');
+    await admin.config('SET', 'appendfsync', this.mode);
     await admin.config('SET', 'appendonly', 'yes');
     await this.settle(); // turning the AOF on starts a rewrite; measure after it
   }
