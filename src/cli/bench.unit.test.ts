@@ -23,7 +23,7 @@ test('herald bench --help names the workloads, the systems and the results file'
 test('herald bench refuses unknown systems and workloads before touching any server', async () => {
   const systems = capture();
   assert.equal(await run(['bench', '--only', 'herald,kafka'], systems.io), 1);
-  assert.match(systems.err(), /HERALD_E_INVALID_ARGUMENT: unknown system kafka \(known: herald, herald-os, nats, redis, rabbitmq, postgres\)/);
+  assert.match(systems.err(), /HERALD_E_INVALID_ARGUMENT: unknown system kafka \(known: herald, herald-os, nats, redis, redis-everysec, rabbitmq, postgres\)/);
   const workloads = capture();
   assert.equal(await run(['bench', '--workloads', 'publish,soak'], workloads.io), 1);
   assert.match(workloads.err(), /unknown workload soak/);

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HeraldError } from '../core/errors.js';
 import { openHerald } from '../herald.js';
 import type { EventLog } from '../log/types.js';
+import { connectRemoteLog } from '../client/remote-log.js';
+import type { HeraldServer } from '../server/server.js';
 
 /** Where the CLI writes: process.stdout/stderr, or a capture in tests. */
 export interface Out {
@@ -15,7 +17,7 @@ export interface CliIO {
   stderr: Out;
   /** Lines for `publish` when neither --data nor --file is given (read only when not a TTY). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
-  /** HERALD_DB, HERALD_DEBUG (default: none, i.e. `run` never reads process.env itself). */
+  /** HERALD_DB, HERALD_URL, HERALD_KEY, HERALD_KEY_FILE, HERALD_DEBUG (default: none, i.e. `run` never reads process.env itself). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT: `tail --follow` and `replay` stop cleanly. */
   signal?: AbortSignal;
@@ -35,11 +37,52 @@ export type OpenLog = (options: OpenLogOptions) => Promise<EventLog>;
 export interface CliDeps {
   /** The log factory (default: the embedded SQLite file through `openHerald`). */
   openLog?: OpenLog;
+  /** `serve` calls this once the server listens (the `npm start` demo runs its clients from here). */
+  onServing?: (server: HeraldServer, log: EventLog) => unknown;
   /** How often plain (non-TTY) progress lines are printed (default 1000 ms). */
   progressIntervalMs?: number;
 }
 
 export const DEFAULT_DB = './data/herald.db';
+
+/** Where the verbs work: the embedded database file, or a herald server over HTTP. */
+export type Target = { kind: 'embedded'; path: string } | { kind: 'remote'; url: string; key?: string };
+
+/** The global flags that choose the target. */
+export interface TargetFlags {
+  db?: string;
+  url?: string;
+  keyFile?: string;
+}
+
+/**
+ * `--url` (or HERALD_URL) selects a server; its key comes from `--key-file`, HERALD_KEY_FILE or
+ * HERALD_KEY — never from an argument, which other users of the machine can read in `ps`.
+ */
+export function resolveTarget(flags: TargetFlags, env: Readonly<Record<string, string | undefined>>): Target {
+  const url = flags.url ?? env.HERALD_URL;
+  if (url === undefined || url === '') return { kind: 'embedded', path: flags.db ?? env.HERALD_DB ?? DEFAULT_DB };
+  if (flags.db !== undefined) throw new HeraldError('HERALD_E_INVALID_ARGUMENT', '--db and --url exclude each other: one names a local database, the other a server', { details: { field: '--url' } });
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HeraldError('HERALD_E_INVALID_ARGUMENT', '--url must be an http:// or https:// URL, e.g. http://127.0.0.1:8080', { details: { field: '--url' } });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new HeraldError('HERALD_E_INVALID_ARGUMENT', '--url must be an http:// or https:// URL, e.g. http://127.0.0.1:8080', { details: { field: '--url' } });
+  }
+  const keyFile = flags.keyFile ?? env.HERALD_KEY_FILE;
+  let key = env.HERALD_KEY;
+  if (keyFile !== undefined) {
+    try {
+      key = readFileSync(keyFile, 'utf8').trim();
+    } catch (cause) {
+      throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `cannot read the key file ${keyFile}`, { details: { field: '--key-file' }, cause });
+    }
+  }
+  return { kind: 'remote', url, ...(key ? { key } : {}) };
+}
 
 /** The default factory: the embedded SQLite log at `path`. */
 export const openEmbeddedLog: OpenLog = async ({ path, create }) => {
@@ -58,16 +101,19 @@ export class Ctx {
   constructor(
     readonly io: CliIO,
     readonly deps: CliDeps,
-    private readonly dbPath: () => string,
+    readonly target: () => Target,
   ) {}
 
   get env(): Readonly<Record<string, string | undefined>> {
     return this.io.env ?? {};
   }
 
-  /** Opens the log named by --db / HERALD_DB, runs `work`, and closes the log whatever happens. */
+  /** Opens the log named by --db / --url, runs `work`, and closes the log whatever happens. */
   async withLog<R>(create: boolean, work: (log: EventLog) => Promise<R>): Promise<R> {
-    const log = await (this.deps.openLog ?? openEmbeddedLog)({ path: this.dbPath(), create });
+    const target = this.target();
+    const log = target.kind === 'remote'
+      ? await connectRemoteLog({ url: target.url, ...(target.key === undefined ? {} : { key: target.key }) })
+      : await (this.deps.openLog ?? openEmbeddedLog)({ path: target.path, create });
     try {
       return await work(log);
     } finally {

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HeraldError } from '../core/errors.js';
 import { registerBench } from './bench.js';
-import { Ctx, DEFAULT_DB, type CliDeps, type CliIO } from './context.js';
+import { Ctx, DEFAULT_DB, resolveTarget, type CliDeps, type CliIO, type TargetFlags } from './context.js';
 import { registerDlq } from './dlq.js';
 import { registerGroups } from './groups.js';
 import { registerKeys } from './keys.js';
@@ -30,7 +30,12 @@ function version(): string {
 }
 
 function report(error: unknown, io: CliIO): number {
-  // Commander has already printed its message (usage errors) or the help/version (exit code 0).
+  // Commander has already printed its message (usage errors) or the help/version (exit code 0),
+  // which it reports as a new CommanderError. An InvalidArgumentError itself was thrown by a verb's action.
+  if (error instanceof InvalidArgumentError) {
+    io.stderr.write(`error: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
+  }
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(error instanceof HeraldError ? `error ${error.code}: ${oneLine(message)}\n` : `error: ${oneLine(message)}\n`);
@@ -41,11 +46,13 @@ function report(error: unknown, io: CliIO): number {
 /** Builds the `herald` program; every verb opens the log when it runs and closes it when done. */
 export function buildProgram(io: CliIO, deps: CliDeps = {}): { program: Command; ctx: Ctx } {
   const program = new Command('herald');
-  const ctx = new Ctx(io, deps, () => program.opts<{ db?: string }>().db ?? io.env?.HERALD_DB ?? DEFAULT_DB);
+  const ctx = new Ctx(io, deps, () => resolveTarget(program.opts<TargetFlags>(), io.env ?? {}));
   program
-    .description('herald: publish, read, replay and administer the topics of an embedded herald database')
+    .description('herald: publish, read, replay and administer the topics of an embedded herald database or a herald server')
     .version(version(), '-V, --version')
     .option('--db <path>', `the database file (default: $HERALD_DB, else ${DEFAULT_DB})`)
+    .option('--url <url>', 'work against a herald server instead (default: $HERALD_URL)')
+    .option('--key-file <path>', 'the API key or token for --url, read from a file (default: $HERALD_KEY_FILE, else the key in $HERALD_KEY)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)')
@@ -56,7 +63,8 @@ Set HERALD_DEBUG=1 to print stack traces.
 Examples:
   $ herald --db ./data/herald.db topics
   $ herald publish orders --type order.placed --data '{"orderId":"o-1"}'
-  $ herald tail orders --follow`);
+  $ herald tail orders --follow
+  $ HERALD_KEY=hk_... herald --url https://herald.internal:8080 groups orders`);
   registerPublish(program, ctx);
   registerTail(program, ctx);
   registerReplay(program, ctx);
@@ -85,7 +93,8 @@ export async function run(argv: readonly string[], io: CliIO, deps: CliDeps = {}
   }
 }
 
-async function main(): Promise<void> {
+/** The `herald` process: real stdio and environment, Ctrl-C handling; sets process.exitCode. */
+export async function main(argv: readonly string[] = process.argv.slice(2), deps: CliDeps = {}): Promise<void> {
   const controller = new AbortController();
   let handled = false;
   // The first Ctrl-C stops a command that handles it (tail --follow, replay) cleanly; otherwise, or on a second one, exit now.
@@ -97,14 +106,14 @@ async function main(): Promise<void> {
     if (error.code === 'EPIPE') process.exit(EXIT.ok); // e.g. `herald tail orders | head`
     throw error;
   });
-  process.exitCode = await run(process.argv.slice(2), {
+  process.exitCode = await run(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env: process.env,
     signal: controller.signal,
     onInterruptible: (on) => { handled = on; },
-  });
+  }, deps);
 }
 
 function isEntryPoint(): boolean {

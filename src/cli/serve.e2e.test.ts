@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -121,5 +121,26 @@ describe('herald serve', () => {
     const bad = spawnSync(process.execPath, [BIN, '--db', keysDb, 'keys', 'create', '--tenant', 'acme', '--allow', 'fly:>'], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /HERALD_E_INVALID_ARGUMENT.*permissions\[0\]/);
+  });
+
+  it('takes its backend from a config file, overridden by the environment; a bad file stops it with the field named', async () => {
+    const config = join(dir, 'herald.json');
+    writeFileSync(config, JSON.stringify({ backend: { kind: 'sqlite', path: join(dir, 'from-file.db') }, rate: 0 }));
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dev', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn', HERALD_BACKEND: 'memory' } });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const deadline = Date.now() + 20_000;
+    while (!/listening on/.test(stderr)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(stderr, /in memory/);
+    assert.equal(await stop({ child, url: '', stderr: () => stderr }), 0);
+
+    writeFileSync(config, JSON.stringify({ backend: { kind: 'kafka' } }));
+    const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--config', config], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /backend\.kind must be one of sqlite, memory/);
   });
 });

@@ -7,3 +7,6 @@ export { RateLimiter, Slots, type RateOptions, type Take } from './rate-limit.js
 export { redactSecrets } from './redact.js';
 export { TenantLog } from './tenant-log.js';
 export { TENANT, TenantNames, assertTenant } from './tenants.js';
+export { JwtVerifier, type JwtAlgorithm, type JwtFailure, type JwtIdentity, type JwtOptions, type JwtResult } from './jwt.js';
+export { loadJwtOptions, type JwtFiles } from './jwt-config.js';
+export { looksLikeJws, signJwt, type JwtSigningKey } from './jwt-encoding.js';

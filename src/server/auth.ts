@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../core/errors.js';
 import { assertTopic } from '../log/names.js';
 import { bearerToken } from '../security/api-keys.js';
+import { looksLikeJws } from '../security/jwt-encoding.js';
 import { ACTIONS, allows, allowsAll } from '../security/permissions.js';
 import { TenantNames } from '../security/tenants.js';
 import type { Gateway } from './gateway.js';
@@ -10,9 +11,10 @@ import { paramsOf } from './route.js';
 
 const DEV: Principal = { dev: true, grants: [{ actions: [...ACTIONS], pattern: '>' }] };
 
-function unauthenticated(): HeraldError {
-  // One message for missing, malformed, unknown, expired and revoked keys: nothing to learn from it.
-  return new HeraldError('HERALD_E_UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer hk_<id>_<secret>');
+function unauthenticated(gateway: Gateway): HeraldError {
+  // One message for every failure (missing, malformed, unknown, expired, revoked, bad signature...): nothing to learn from it.
+  const what = gateway.jwt ? 'a valid API key or token is required: Authorization: Bearer hk_<id>_<secret> or Bearer <JWT>' : 'a valid API key is required: Authorization: Bearer hk_<id>_<secret>';
+  return new HeraldError('HERALD_E_UNAUTHENTICATED', what);
 }
 
 function rateLimited(retryAfterMs: number, what: string): HeraldError {
@@ -20,12 +22,15 @@ function rateLimited(retryAfterMs: number, what: string): HeraldError {
   return new HeraldError('HERALD_E_RATE_LIMITED', `too many ${what}; retry after ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
 }
 
-/** The presented key: `Authorization: Bearer`, or (WebSocket upgrades from browsers) a subprotocol entry `hk_...`. */
-function presentedKey(req: FastifyRequest): string | undefined {
+/**
+ * The presented credential: `Authorization: Bearer`, or (WebSocket upgrades from browsers, which
+ * cannot set headers) a subprotocol entry `hk_...` or, when tokens are accepted, a compact JWT.
+ */
+function presentedCredential(req: FastifyRequest, jwt: boolean): string | undefined {
   const bearer = bearerToken(req.headers.authorization);
   if (bearer !== undefined) return bearer;
   const protocols = req.headers['sec-websocket-protocol'];
-  if (typeof protocols === 'string') return protocols.split(',').map((p) => p.trim()).find((p) => p.startsWith('hk_'));
+  if (typeof protocols === 'string') return protocols.split(',').map((p) => p.trim()).find((p) => p.startsWith('hk_') || (jwt && looksLikeJws(p)));
   return undefined;
 }
 
@@ -64,12 +69,37 @@ export function authorize(gateway: Gateway) {
   };
 }
 
+type Checked = { principal: Principal } | { credential: 'key' | 'jwt'; reason: string };
+
+/** `hk_...` is an API key; anything else is a JWT when the server accepts them (and an unknown key when not). */
+function check(gateway: Gateway, presented: string): Checked {
+  if (presented.startsWith('hk_') || !gateway.jwt) {
+    const result = gateway.keys!.authenticate(presented);
+    if (!result.ok) return { credential: 'key', reason: result.reason };
+    return { principal: { dev: false, keyId: result.key.id, tenant: result.key.tenant, grants: result.grants } };
+  }
+  const result = gateway.jwt.verify(presented);
+  if (!result.ok) return { credential: 'jwt', reason: result.reason };
+  const { sub, tenant, grants, validUntil } = result.identity;
+  return { principal: { dev: false, keyId: `jwt:${sub}`, tenant, grants, tokenValidUntil: validUntil } };
+}
+
 function authenticate(gateway: Gateway, req: FastifyRequest): Principal {
   if (!gateway.keys) return DEV;
-  const presented = presentedKey(req);
-  const result = presented === undefined ? undefined : gateway.keys.authenticate(presented);
-  if (result?.ok) return { dev: false, keyId: result.key.id, tenant: result.key.tenant, grants: result.grants };
+  const presented = presentedCredential(req, gateway.jwt !== undefined);
+  const checked = presented === undefined ? undefined : check(gateway, presented);
+  if (checked && 'principal' in checked) return checked.principal;
+  // The reason is for the operator (debug level), never with the credential, never for the client.
+  if (checked) req.log.debug({ credential: checked.credential, reason: checked.reason }, 'authentication failed');
   const take = gateway.authFailures.take(req.ip);
   if (!take.ok) throw rateLimited(take.retryAfterMs, 'failed authentications from this address');
-  throw unauthenticated();
+  throw unauthenticated(gateway);
+}
+
+/** Is a long-lived connection's credential still good: the key not revoked or expired, the token not expired? */
+export function credentialStillValid(gateway: Gateway, principal: Principal, now = Date.now()): boolean {
+  if (principal.dev) return true;
+  if (principal.tokenValidUntil !== undefined) return now < principal.tokenValidUntil;
+  const key = principal.keyId === undefined ? undefined : gateway.keys?.info(principal.keyId);
+  return key !== undefined && key.revokedAt === undefined && (key.expiresAt === undefined || Date.parse(key.expiresAt) > now);
 }

@@ -1,5 +1,6 @@
 import type { EventLog } from '../log/types.js';
 import type { AuditLog } from '../security/audit.js';
+import type { JwtVerifier } from '../security/jwt.js';
 import type { KeyStore } from '../security/key-store.js';
 import { RateLimiter, type RateOptions } from '../security/rate-limit.js';
 import { TenantLog } from '../security/tenant-log.js';
@@ -52,6 +53,8 @@ export class Gateway {
     readonly followPollMs: number,
     /** Browser origins allowed to call (an `Origin` header outside the list gets 403); undefined: any. */
     readonly allowedOrigins?: readonly string[],
+    /** Accepts JWT bearer tokens besides API keys (undefined: API keys only). */
+    readonly jwt?: JwtVerifier,
   ) {
     this.streams = new Streams(limits.streamsPerKey);
     this.rate = limits.rate === false ? undefined : new RateLimiter(limits.rate);

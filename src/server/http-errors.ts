@@ -21,6 +21,8 @@ const STATUS: Record<ErrorCode, number> = {
   HERALD_E_RATE_LIMITED: 429,
   HERALD_E_TOO_LARGE: 413,
   HERALD_E_UNAVAILABLE: 503,
+  HERALD_E_WRONG_REVISION: 409,
+  HERALD_E_STREAM_DELETED: 410,
 };
 
 /** 5xx answers that are part of normal operation (shutdown, a busy store): not logged as faults. */

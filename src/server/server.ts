@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventLog } from '../log/types.js';
 import { AuditLog } from '../security/audit.js';
+import { JwtVerifier, type JwtOptions } from '../security/jwt.js';
 import { KeyStore } from '../security/key-store.js';
 import { buildApp, type AppOptions } from './app.js';
 import { DEFAULT_LIMITS, Gateway, type Limits } from './gateway.js';
@@ -28,6 +29,12 @@ export interface ServerOptions extends AppOptions {
   allowedOrigins?: readonly string[];
   /** How long `close()` lets requests in flight finish before it drops their connections (default 10 s). */
   drainTimeoutMs?: number;
+  /**
+   * Also accept JWT bearer tokens (HS256 with `hs256Secret`, EdDSA with `ed25519PublicKey`, or
+   * both) besides API keys: `sub` names the caller, `tenant` its tenant, the `herald` claim its
+   * permissions. See docs/server.md.
+   */
+  jwt?: JwtOptions;
 }
 
 /** A running herald server. `close()` drains: nothing that was acknowledged is lost. */
@@ -79,14 +86,16 @@ export class HeraldServer {
 export async function startServer(options: ServerOptions): Promise<HeraldServer> {
   const { log } = options;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const jwt = options.jwt === undefined ? undefined : new JwtVerifier(options.jwt);
   const keys = options.dev ? undefined : await KeyStore.open(log, { pollMs: options.keyPollMs ?? 1000 });
   const built: { app?: FastifyInstance } = {};
   const audit = new AuditLog(log, { onError: (error) => built.app?.log.error({ err: error }, 'audit entries could not be written') });
-  const gateway = new Gateway(log, keys, audit, limits, version(), options.followPollMs ?? 500, options.allowedOrigins);
+  const gateway = new Gateway(log, keys, audit, limits, version(), options.followPollMs ?? 500, options.allowedOrigins, jwt);
   const routes = routeTable(gateway.version);
   const app = (built.app = await buildApp(gateway, routes, options));
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   if (options.dev) app.log.warn('--dev mode: NO AUTHENTICATION. Anyone who can reach this port can read, publish and delete everything.');
+  else if (jwt) app.log.info({ algorithms: jwt.algorithms }, 'accepting API keys and JWTs');
   const interval = options.retentionIntervalMs ?? 60_000;
   const timer = interval > 0 ? setInterval(() => void log.applyRetention().catch((error: unknown) => app.log.error({ err: error }, 'retention failed')), interval) : undefined;
   timer?.unref();

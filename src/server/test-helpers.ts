@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { MemoryLog } from '../log/memory/index.js';
 import type { EventLog } from '../log/types.js';
+import type { JwtOptions } from '../security/jwt.js';
 import type { Limits } from './gateway.js';
 import { startServer, type HeraldServer } from './server.js';
 
@@ -27,6 +28,7 @@ export interface TestServerOptions {
   followPollMs?: number;
   keyPollMs?: number;
   allowedOrigins?: string[];
+  jwt?: JwtOptions;
 }
 
 export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -38,6 +40,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     logger: { level: 'debug', stream: { write: (line: string) => logs.push(line) } },
     followPollMs: options.followPollMs ?? 100, keyPollMs: options.keyPollMs ?? 100,
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.jwt ? { jwt: options.jwt } : {}),
   });
   return {
     server, url: server.url, log, logs,

@@ -3,6 +3,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../client/wire.js';
 import { HeraldError } from '../../core/errors.js';
 import { allows } from '../../security/permissions.js';
+import { credentialStillValid } from '../auth.js';
 import { follow } from '../follow.js';
 import { toHttpError } from '../http-errors.js';
 import { parseJson } from '../safe-json.js';
@@ -32,8 +33,7 @@ async function onMessage(socket: WebSocket, ctx: RequestContext, topic: string, 
     if (frame?.op !== 'publish' || !Array.isArray(frame.events)) throw new HeraldError('HERALD_E_INVALID_ARGUMENT', 'a frame is { op: "publish", events: [...] }', { details: { field: 'op' } });
     const { principal, gateway } = ctx;
     if (principal.keyId !== undefined) {
-      const key = gateway.keys?.info(principal.keyId);
-      if (!key || key.revokedAt !== undefined) throw new HeraldError('HERALD_E_UNAUTHENTICATED', 'the key was revoked');
+      if (!credentialStillValid(gateway, principal)) throw new HeraldError('HERALD_E_UNAUTHENTICATED', 'the key was revoked or has expired, or the token has expired');
       const take = gateway.rate?.take(principal.keyId);
       if (take && !take.ok) throw new HeraldError('HERALD_E_RATE_LIMITED', 'too many requests for this key', { details: { retryAfterSeconds: Math.ceil(take.retryAfterMs / 1000) } });
     }
