@@ -38,7 +38,7 @@ export interface RecordedEvent<T = unknown> extends StoredEvent<T> {
 export interface ReadStreamOptions {
   /** Default `forwards`. */
   direction?: 'forwards' | 'backwards';
-  /** First revision returned (inclusive); default the start (forwards) or the end (backwards). */
+  /** First revision returned (inclusive, >= 0); default the start (forwards) or the end (backwards). */
   fromRevision?: number;
   limit?: number;
 }
@@ -70,6 +70,8 @@ export interface StreamInfo {
   topic: string;
   /** `soft`: hidden until appended to again; `tombstone`: gone for good, appends are refused. */
   deleted: 'no' | 'soft' | 'tombstone';
+  /** The revision the stream had when it was last soft-deleted (0 if never): events up to it stay hidden. */
+  softDeletedAt: number;
   metadata: StreamMetadata;
 }
 
@@ -92,6 +94,27 @@ export interface StreamStore {
   headPosition(): Promise<number>;
   /** Called after stream events are committed by this process; returns an unsubscribe. */
   onAppendAll(listener: () => void): () => void;
+  /** Where the backend keeps aggregate snapshots, when it does (memory and sqlite). */
+  readonly snapshots?: SnapshotStore;
+}
+
+/** A stream's folded state at `revision`, saved to shorten later loads. */
+export interface StreamSnapshot {
+  revision: number;
+  /** The state as JSON-compatible data. */
+  state: unknown;
+  /** The state's shape version (a snapshot of another version is ignored). */
+  version: number;
+}
+
+/**
+ * One snapshot per stream: the one of the highest revision saved (an older one saved later is
+ * ignored). A cache: losing one costs a longer load, nothing else. Deleting a stream (soft or
+ * tombstone) drops its snapshot.
+ */
+export interface SnapshotStore {
+  loadSnapshot(stream: string): Promise<StreamSnapshot | undefined>;
+  saveSnapshot(stream: string, snapshot: StreamSnapshot): Promise<void>;
 }
 
 /** A log that also keeps streams (memory and sqlite; the remote client over the server). */

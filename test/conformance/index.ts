@@ -41,3 +41,4 @@ export function runLogConformance(target: ConformanceTarget): void {
   validationSuite(target);
   modelSuite(target);
 }
+export { runStreamStoreConformance, type StreamStoreTarget } from './streams/index.js';

@@ -1,21 +1,8 @@
 import type { AppendReceipt } from '../../log/types.js';
 import { ROWS_PER_INSERT, type RowInserter } from './insert-rows.js';
+import type { AppendRequest, AppendResult } from './append-request.js';
+import type { StreamWriter } from './stream-writer.js';
 import { ensureTopic, topicRow, type Ctx } from './topics.js';
-
-/**
- * One append, serialised when `append` was called (later changes by the caller do not leak in):
- * `events[i]` is event i's JSON, `ids[i]` its id, `keys[i]` its partition key or null.
- */
-export interface AppendRequest {
-  topic: string;
-  events: string[];
-  ids: string[];
-  keys: Array<string | null>;
-  /** The clock when `append` was called. */
-  now: number;
-  resolve: (receipts: AppendReceipt[]) => void;
-  reject: (error: unknown) => void;
-}
 
 interface TopicCursor {
   id: number;
@@ -34,12 +21,19 @@ interface TopicCursor {
  * topic (a thousand single-event appends are sixteen statements, not a thousand). Such a chunk
  * assumes none of its ids is stored yet; when one is, SQLite undoes that statement and the chunk
  * is written again row by row, which is exactly the one-at-a-time algorithm.
+ *
+ * A stream append (`request.stream`) sees everything before it in the batch written first, so its
+ * revision check and id lookups read the batch's own writes; a failed check fails that request
+ * alone (its result is the error, it writes nothing) and the batch goes on.
  */
-export function writeAppends(ctx: Ctx, rows: RowInserter, batch: readonly AppendRequest[]): { receipts: AppendReceipt[][]; fresh: Set<string> } {
+export function writeAppends(
+  ctx: Ctx, rows: RowInserter, batch: readonly AppendRequest[], streams?: StreamWriter,
+): { results: AppendResult[]; fresh: Set<string>; streamsWritten: boolean } {
   const topics = new Map<string, TopicCursor>();
-  const receipts = batch.map((r) => new Array<AppendReceipt>(r.ids.length));
-  const chunk = new Chunk(ctx, rows, batch, receipts);
-  batch.forEach((request, r) => {
+  const results: AppendResult[] = batch.map((r) => new Array<AppendReceipt>(r.ids.length));
+  // Only requests that place rows get receipts from the chunk, and those results are arrays.
+  const chunk = new Chunk(ctx, rows, batch, results as AppendReceipt[][]);
+  const place = (request: AppendRequest, r: number): void => {
     let t = topics.get(request.topic);
     if (!t) {
       const id = ensureTopic(ctx, request.topic);
@@ -48,6 +42,18 @@ export function writeAppends(ctx: Ctx, rows: RowInserter, batch: readonly Append
     }
     chunk.begin(t, r);
     for (let e = 0; e < request.ids.length; e++) chunk.add(r, e);
+  };
+  let streamsWritten = false;
+  batch.forEach((request, r) => {
+    if (request.stream === undefined) { place(request, r); return; }
+    chunk.flush();
+    const result = streams!.write(request, () => {
+      place(request, r);
+      chunk.flush();
+      return results[r] as AppendReceipt[];
+    });
+    results[r] = result;
+    if (Array.isArray(result) && result.length > 0 && !result[0]!.duplicate) streamsWritten = true;
   });
   chunk.flush();
   const fresh = new Set<string>();
@@ -56,7 +62,7 @@ export function writeAppends(ctx: Ctx, rows: RowInserter, batch: readonly Append
     ctx.st.advanceHead.run(t.head, t.added, t.id);
     fresh.add(topic);
   }
-  return { receipts, fresh };
+  return { results, fresh, streamsWritten };
 }
 
 /** The rows waiting for one multi-row INSERT, all of one topic. */

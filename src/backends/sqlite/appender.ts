@@ -1,10 +1,13 @@
 import { assertValidEnvelope, type CloudEvent } from '../../core/envelope.js';
 import { HeraldError, isHeraldError, type ErrorCode } from '../../core/errors.js';
+import { atIndex } from '../../log/event-at.js';
 import type { AppendReceipt } from '../../log/types.js';
-import { writeAppends, type AppendRequest } from './append-writer.js';
+import type { AppendRequest, AppendResult, StreamPart } from './append-request.js';
+import { writeAppends } from './append-writer.js';
 import type { Engine } from './engine.js';
 import { AppendQueue } from './group-commit.js';
 import { RowInserter } from './insert-rows.js';
+import type { StreamWriter } from './stream-writer.js';
 
 const STORAGE_FAILURES = new Set<ErrorCode>(['HERALD_E_BUSY', 'HERALD_E_STORAGE_FULL', 'HERALD_E_STORAGE_IO', 'HERALD_E_CORRUPT', 'HERALD_E_CLOSED']);
 
@@ -14,9 +17,11 @@ export interface AppenderOptions {
   maxBatchEvents: number;
   /** Called after a commit that added events to `topic`. */
   notify: (topic: string) => void;
+  /** Called after a commit that added events to streams. */
+  notifyStreams: () => void;
+  /** Makes the stream writer, the first time a stream append comes. */
+  streamWriter: () => StreamWriter;
 }
-
-type Result = AppendReceipt[] | { error: unknown };
 
 /**
  * The producer side of group commit: validates and serialises each append when it is called,
@@ -26,13 +31,15 @@ type Result = AppendReceipt[] | { error: unknown };
 export class Appender {
   private readonly queue: AppendQueue<AppendRequest>;
   private readonly rows: RowInserter;
+  private streams: StreamWriter | undefined;
 
   constructor(private readonly engine: Engine, private readonly options: AppenderOptions) {
     this.queue = new AppendQueue((batch) => this.flush(batch), options.maxBatchEvents, () => engine.paused);
     this.rows = new RowInserter(engine.db);
   }
 
-  append(topic: string, events: readonly CloudEvent[], now: number): Promise<AppendReceipt[]> {
+  /** With `stream`, a stream append (its events already prepared); its part is filled in when it commits. */
+  append(topic: string, events: readonly CloudEvent[], now: number, stream?: StreamPart): Promise<AppendReceipt[]> {
     const n = events.length;
     const bodies = new Array<string>(n);
     const ids = new Array<string>(n);
@@ -43,7 +50,8 @@ export class Appender {
       ids[i] = event.id;
       keys[i] = typeof event.partitionkey === 'string' ? event.partitionkey : null;
     }
-    return new Promise((resolve, reject) => this.queue.push({ topic, events: bodies, ids, keys, now, resolve, reject }));
+    if (stream !== undefined) this.streams ??= this.options.streamWriter();
+    return new Promise((resolve, reject) => this.queue.push({ topic, events: bodies, ids, keys, now, stream, resolve, reject }));
   }
 
   /** Writes what is queued now (not from inside another transaction, where it could be rolled back). */
@@ -53,12 +61,14 @@ export class Appender {
 
   private flush(batch: AppendRequest[]): void {
     const fresh = new Set<string>();
-    const run = (requests: AppendRequest[]): AppendReceipt[][] => {
-      const out = this.engine.write(() => writeAppends(this.engine.ctx, this.rows, requests), `appending to ${requests[0]!.topic}`);
+    let streamsWritten = false;
+    const run = (requests: AppendRequest[]): AppendResult[] => {
+      const out = this.engine.write(() => writeAppends(this.engine.ctx, this.rows, requests, this.streams), `appending to ${requests[0]!.topic}`);
       out.fresh.forEach((t) => fresh.add(t));
-      return out.receipts;
+      streamsWritten ||= out.streamsWritten;
+      return out.results;
     };
-    let results: Result[];
+    let results: AppendResult[];
     try {
       results = run(batch);
     } catch (error) {
@@ -82,11 +92,12 @@ export class Appender {
       });
     }
     fresh.forEach((topic) => this.options.notify(topic));
+    if (streamsWritten) this.options.notifyStreams();
   }
 }
 
 /** Rejects the failed requests and, with `resolve`, resolves the others with their receipts. */
-function settle(batch: readonly AppendRequest[], results: readonly Result[], resolve: boolean): void {
+function settle(batch: readonly AppendRequest[], results: readonly AppendResult[], resolve: boolean): void {
   for (let i = 0; i < batch.length; i++) {
     const result = results[i]!;
     if (!Array.isArray(result)) batch[i]!.reject(result.error); // a second reject is a no-op
@@ -100,9 +111,7 @@ function serialise(event: CloudEvent, index: number): string {
     assertValidEnvelope(event);
     return JSON.stringify(event);
   } catch (error) {
-    if (error instanceof HeraldError) {
-      throw new HeraldError(error.code, `event ${index}: ${error.message}`, { details: { ...error.details, index } });
-    }
+    if (error instanceof HeraldError) throw atIndex(error, index);
     throw new HeraldError('HERALD_E_INVALID_EVENT', `event ${index}: not serialisable as JSON: ${String(error)}`, { details: { index }, cause: error });
   }
 }

@@ -100,6 +100,8 @@ export class Engine {
       }
       return result;
     } catch (error) {
+      // The transaction rolled back: topics it created are gone, so are their cached ids.
+      this.ctx.topicIds.clear();
       throw this.fail(error, doing);
     }
   }

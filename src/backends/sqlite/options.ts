@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { invalidArgument } from '../../core/errors.js';
+import { assertStreamTopicOption, type StreamTopic } from '../../log/stream-checks.js';
 import type { EngineOptions } from './engine.js';
 
 export interface SqliteLogOptions {
@@ -30,12 +31,15 @@ export interface SqliteLogOptions {
   truncateBytes?: number;
   /** Most events written in one group commit (default 2048; one larger append still goes whole). */
   maxBatchEvents?: number;
+  /** The topic a new stream's events land on (default: its category, `order` for `order-123`). */
+  streamTopic?: StreamTopic;
 }
 
 export interface ResolvedOptions extends EngineOptions {
   durability: 'fsync' | 'os';
   clock: Clock | undefined;
   maxBatchEvents: number;
+  streamTopic: StreamTopic | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -48,6 +52,7 @@ export function resolveOptions(options: SqliteLogOptions): ResolvedOptions {
   if (durability !== 'fsync' && durability !== 'os') throw invalidArgument("durability must be 'fsync' or 'os'", { field: 'durability' });
   const integrityCheck = options.integrityCheck ?? 'quick';
   if (integrityCheck !== 'quick' && integrityCheck !== 'none') throw invalidArgument("integrityCheck must be 'quick' or 'none'", { field: 'integrityCheck' });
+  assertStreamTopicOption(options.streamTopic);
   const number = (name: keyof SqliteLogOptions, fallback: number, min: number): number => {
     const value = options[name] ?? fallback;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw invalidArgument(`${name} must be a number >= ${min}`, { field: name });
@@ -64,5 +69,6 @@ export function resolveOptions(options: SqliteLogOptions): ResolvedOptions {
     checkpointBytes: number('checkpointBytes', 16 * MiB, 0),
     truncateBytes: number('truncateBytes', 64 * MiB, 0),
     maxBatchEvents: number('maxBatchEvents', 2048, 1),
+    streamTopic: options.streamTopic,
   };
 }

@@ -8,7 +8,10 @@ import { fromSqlite } from './errors.js';
 export const SCHEMA_VERSION = 1;
 
 /**
- * One file. `events` keeps its rowid (a second b-tree for the (topic_id, position) key): measured
+ * One file. Streams are an index over topic events: `stream_events` maps each stream revision and
+ * `$all` position (`global`) to the topic row holding the event; the tables were added without a
+ * version bump, so files written before them open and gain them (CREATE TABLE IF NOT EXISTS).
+ * `events` keeps its rowid (a second b-tree for the (topic_id, position) key): measured
  * slightly slower than WITHOUT ROWID for ~400-byte rows but much faster once rows pass ~1 KB,
  * where WITHOUT ROWID rows spill into overflow pages (see docs/adr/0001-sqlite-durability.md).
  */
@@ -54,6 +57,33 @@ CREATE TABLE IF NOT EXISTS inflight (
   PRIMARY KEY (topic_id, grp, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inflight_by_key ON inflight (topic_id, grp, key, position);
+CREATE TABLE IF NOT EXISTS streams (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  category TEXT NOT NULL,
+  topic_id INTEGER NOT NULL,
+  revision INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  soft_deleted_at INTEGER NOT NULL DEFAULT 0,
+  metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS stream_events (
+  global INTEGER PRIMARY KEY,
+  stream_id INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  topic_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  UNIQUE (stream_id, revision),
+  UNIQUE (topic_id, position)
+);
+CREATE INDEX IF NOT EXISTS stream_events_by_category ON stream_events (category, global);
+CREATE TABLE IF NOT EXISTS snapshots (
+  stream TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  state TEXT NOT NULL
+);
 INSERT INTO meta (key, value) VALUES ('schema_version', ${SCHEMA_VERSION}) ON CONFLICT (key) DO NOTHING;
 INSERT INTO meta (key, value) VALUES ('lease_seq', 0) ON CONFLICT (key) DO NOTHING;
 `;

@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { openSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { isHeraldError } from '../../core/errors.js';
 import { SqliteLog } from './sqlite-log.js';
-import { collect, ev, FakeClock, openTemp, tempDir } from './test-helpers.js';
+import { collect, ev, FakeClock, openTemp, runNode, tempDir } from './test-helpers.js';
 
 const lease = { max: 10, leaseMs: 1000 };
 
@@ -162,14 +161,3 @@ test('checkpoints run on the worker: on demand, and on their own (RESTART under 
     assert.equal((await collect(log.read('t'))).length, 2002);
   } finally { await done(); }
 });
-
-function runNode(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
-  });
-}

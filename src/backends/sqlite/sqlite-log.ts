@@ -4,6 +4,7 @@ import { HeraldError, rejectWith } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { assertGroup, assertPositiveInt, assertStartFrom, assertTopic } from '../../log/names.js';
 import { checkSettlements } from '../../log/validate.js';
+import type { StreamLog } from '../../log/streams.js';
 import type {
   AppendReceipt, Capabilities, Delivery, FetchOptions, GroupInfo, ReadOptions, Retention,
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo, TransactionalLog,
@@ -17,19 +18,23 @@ import { ackIfHeld, deleteEventTx, deleteGroupTx, holdsLease, requeueTx, settleT
 import { resolveOptions, type SqliteLogOptions } from './options.js';
 import { checkReadArgs, PageReader } from './reader.js';
 import { applyRetention } from './retention.js';
+import { SqliteStreams } from './sqlite-streams.js';
+import { StreamWriter } from './stream-writer.js';
 import { ensureTopic, findTopic, infoOf, resetGroupRow, topicRow } from './topics.js';
 
 /**
  * The embedded durable backend: one SQLite file in WAL mode. Same semantics as MemoryLog; appends
  * are group-committed and acknowledged once fdatasync'd (see docs/adr/0001-sqlite-durability.md).
- * Handlers may write their own tables in the transaction that acks (`ackWith`).
+ * Handlers may write their own tables in the transaction that acks (`ackWith`). Event-sourced
+ * streams (`streams`) are an index over the same topic rows, written in the same transactions.
  */
-export class SqliteLog implements TransactionalLog<Database.Database> {
+export class SqliteLog implements TransactionalLog<Database.Database>, StreamLog {
   readonly backend = 'sqlite';
   readonly capabilities: Capabilities = {
     durable: true, keyOrder: true, transactionalAck: true, readByTime: true, contiguousPositions: true,
   };
   readonly path: string;
+  readonly streams: SqliteStreams;
   private readonly engine: Engine;
   private readonly clock: Clock;
   private readonly fsync: boolean;
@@ -43,7 +48,24 @@ export class SqliteLog implements TransactionalLog<Database.Database> {
     this.clock = o.clock ?? systemClock;
     this.fsync = o.durability === 'fsync';
     this.engine = new Engine(o);
-    this.appends = new Appender(this.engine, { fsync: this.fsync, maxBatchEvents: o.maxBatchEvents, notify: (topic) => this.notify(topic) });
+    this.appends = new Appender(this.engine, {
+      fsync: this.fsync,
+      maxBatchEvents: o.maxBatchEvents,
+      notify: (topic) => this.notify(topic),
+      notifyStreams: () => this.streams.notify(),
+      streamWriter: () => new StreamWriter(this.engine.ctx, this.streams.statements),
+    });
+    this.streams = new SqliteStreams({
+      engine: this.engine,
+      appends: this.appends,
+      clock: this.clock,
+      streamTopic: o.streamTopic,
+      assertOpen: () => this.assertOpen(),
+      assertWritable: () => this.assertWritable(),
+      beforeRead: () => { this.assertOpen(); this.drain(); },
+      write: (fn, doing) => this.writeAsync(fn, doing),
+      durable: () => this.durable(),
+    });
   }
 
   /** Not `async` (three promise hops fewer per append); errors still come back as rejections. */

@@ -1,4 +1,5 @@
 /** Shared by the sqlite backend's tests (not part of the public API). */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,8 +57,20 @@ export function ev(extra: Partial<CloudEvent> = {}): CloudEvent {
   return { specversion: '1.0', id: `ev-${process.pid}-${n}`, source: 'urn:test', type: 'test.event', data: { n }, ...extra };
 }
 
-export async function collect(iterable: AsyncIterable<StoredEvent>): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
+export async function collect<T = StoredEvent>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const e of iterable) out.push(e);
   return out;
+}
+
+/** Runs an ES module script in a child node; resolves with its stdout (also when it SIGKILLs itself). */
+export function runNode(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
+  });
 }

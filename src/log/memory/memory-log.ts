@@ -1,14 +1,18 @@
 import { assertValidEnvelope, keyOf, type CloudEvent } from '../../core/envelope.js';
 import { HeraldError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
+import { assertEventAt } from '../event-at.js';
 import { KeyGate } from '../key-gate.js';
 import { assertGroup, assertPositiveInt, assertStartFrom, assertTopic } from '../names.js';
 import { resolveStart, searchByTime } from '../start.js';
+import { assertStreamTopicOption, type StreamTopic } from '../stream-checks.js';
+import type { StreamLog } from '../streams.js';
 import { checkSettlements } from '../validate.js';
 import type {
   AppendReceipt, Capabilities, Delivery, EventLog, FetchOptions, GroupInfo, ReadOptions, Retention,
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
 } from '../types.js';
+import { MemoryStreams } from './memory-streams.js';
 
 interface Row {
   position: number;
@@ -41,10 +45,12 @@ interface Topic {
 
 export interface MemoryLogOptions {
   clock?: Clock;
+  /** The topic a new stream's events land on (default: its category, `order` for `order-123`). */
+  streamTopic?: StreamTopic;
 }
 
-/** The reference backend: every semantic of the EventLog, in memory, nothing durable. */
-export class MemoryLog implements EventLog {
+/** The reference backend: every semantic of the EventLog and of streams, in memory, nothing durable. */
+export class MemoryLog implements EventLog, StreamLog {
   readonly backend = 'memory';
   readonly capabilities: Capabilities = {
     durable: false, keyOrder: true, transactionalAck: false, readByTime: true, contiguousPositions: true,
@@ -53,17 +59,28 @@ export class MemoryLog implements EventLog {
   private readonly clock: Clock;
   private leaseCounter = 0;
   private closed = false;
+  readonly streams: MemoryStreams;
 
   constructor(options: MemoryLogOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    assertStreamTopicOption(options.streamTopic);
+    this.streams = new MemoryStreams({
+      clock: this.clock,
+      assertOpen: () => this.assertOpen(),
+      appendNow: (topic, events) => this.appendNow(topic, events),
+      storedAt: (topic, position) => { const t = this.topicsByName.get(topic); return t && this.storedAt(t, position); },
+      receiptOf: (topic, id) => this.topicsByName.get(topic)?.ids.get(id),
+    }, options.streamTopic);
   }
 
   async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
     this.assertOpen();
     assertTopic(topic);
-    events.forEach((e, i) => {
-      try { assertValidEnvelope(e); } catch (error) { throw withIndex(error, i); }
-    });
+    return this.appendNow(topic, events);
+  }
+
+  private appendNow(topic: string, events: readonly CloudEvent[]): AppendReceipt[] {
+    events.forEach(assertEventAt);
     const t = this.topic(topic, true);
     const now = Math.max(this.clock.now(), t.events.at(-1)?.appendedAt ?? 0);
     const receipts: AppendReceipt[] = [];
@@ -358,11 +375,4 @@ export class MemoryLog implements EventLog {
     const n = (g.keyCounts.get(row.key) ?? 1) - 1;
     if (n === 0) g.keyCounts.delete(row.key); else g.keyCounts.set(row.key, n);
   }
-}
-
-function withIndex(error: unknown, index: number): unknown {
-  if (error instanceof HeraldError) {
-    return new HeraldError(error.code, `event ${index}: ${error.message}`, { details: { ...error.details, index } });
-  }
-  return error;
 }
