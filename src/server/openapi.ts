@@ -53,11 +53,11 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): J
       title: 'herald',
       version,
       description: 'Publish CloudEvents, read and replay topics, consume with leases, stream over SSE and WebSocket, and administer topics, groups, dead letters and keys. '
-        + 'Every route but health and this document needs an API key (Authorization: Bearer hk_<id>_<secret>) with the permission it names in x-herald-permission.',
+        + 'Every route but health and this document needs an API key (Authorization: Bearer hk_<id>_<secret>) or, when the server is configured for them, a JWT (HS256 or EdDSA), with the permission it names in x-herald-permission.',
     },
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'hk_<id>_<secret>' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key hk_<id>_<secret>, or a JWT whose claims carry the tenant and permissions (see docs/server.md)' } },
       schemas: {
         Error: {
           type: 'object',

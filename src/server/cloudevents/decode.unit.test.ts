@@ -22,7 +22,9 @@ const valid = { specversion: '1.0', id: 'e-1', source: 'urn:x', type: 't.x' };
  */
 function total(run: () => unknown): void {
   let best = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 3 && best > 10; attempt++) {
+  // Catastrophic backtracking or quadratic parsing takes seconds on these inputs; the bound is that,
+  // with a wide margin for a loaded machine, not a performance claim.
+  for (let attempt = 0; attempt < 3 && best > 250; attempt++) {
     const started = performance.now();
     try {
       const result = run() as { events?: unknown[] } | undefined;
@@ -32,7 +34,7 @@ function total(run: () => unknown): void {
     }
     best = Math.min(best, performance.now() - started);
   }
-  assert.ok(best <= 10, `an input took ${best.toFixed(1)} ms (three runs)`);
+  assert.ok(best <= 250, `an input took ${best.toFixed(1)} ms (three runs)`);
 }
 
 /** Grammar-aware: CloudEvents-shaped objects whose attributes are sometimes right, sometimes not. */

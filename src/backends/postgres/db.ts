@@ -1,0 +1,110 @@
+import pg from 'pg';
+import { HeraldError } from '../../core/errors.js';
+import { fromPg } from './errors.js';
+import { redact, type ResolvedOptions } from './options.js';
+
+const INT8 = 20;
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Positions, lease ids and times are bigint columns, well inside 2^53: read them as numbers. */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** Something to run queries on: a pooled connection (in a transaction) or the pool. */
+export type Sql = Pick<pg.ClientBase, 'query'>;
+
+/**
+ * The log's connection pool: every query goes through `query` or `tx`, which map driver failures
+ * to herald's errors (a refused or lost connection is HERALD_E_UNAVAILABLE, with the URL redacted).
+ * Remembers the backend pids of its connections, so the log can tell its own NOTIFYs apart.
+ */
+export class Db {
+  readonly pool: pg.Pool;
+  /** The schema, quoted for SQL text. */
+  readonly s: string;
+  readonly where: string;
+  readonly pids = new Set<number>();
+
+  constructor(readonly options: ResolvedOptions) {
+    this.s = quoteIdent(options.schema);
+    this.where = redact(options.connectionString);
+    this.pool = new pg.Pool(this.config(options.poolSize));
+    const pidOf = (client: pg.PoolClient): number | null => (client as unknown as { processID: number | null }).processID;
+    this.pool.on('connect', (client) => { const pid = pidOf(client); if (pid !== null) this.pids.add(pid); });
+    // A closed connection's pid may be reused by someone else's backend: forget it.
+    this.pool.on('remove', (client) => { const pid = pidOf(client); if (pid !== null) this.pids.delete(pid); });
+    // An idle connection that dies is dropped by the pool; the next query opens a new one.
+    this.pool.on('error', () => undefined);
+  }
+
+  config(max: number): pg.PoolConfig {
+    return {
+      connectionString: this.options.connectionString,
+      max,
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
+      application_name: 'herald',
+      types,
+    };
+  }
+
+  /** `now` for SQL: the injected clock's time, or null for the server's clock (`COALESCE($n, now_ms())`). */
+  now(): number | null {
+    return this.options.clock ? this.options.clock.now() : null;
+  }
+
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[], doing: string): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw fromPg(error, doing, this.where);
+    }
+  }
+
+  /** Runs `work` on one connection of the pool; a failure is mapped, a broken connection discarded. */
+  async session<T>(doing: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw fromPg(error, doing, this.where);
+    }
+    let broken: Error | undefined;
+    try {
+      return await work(client);
+    } catch (error) {
+      const mapped = fromPg(error, doing, this.where);
+      if (mapped instanceof HeraldError && mapped.code === 'HERALD_E_UNAVAILABLE') broken = mapped;
+      throw mapped;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Runs `work` in one READ COMMITTED transaction; rolls back on any failure. */
+  async tx<T>(doing: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.session(doing, async (sql) => {
+      await sql.query('BEGIN');
+      try {
+        const result = await work(sql);
+        await sql.query('COMMIT');
+        return result;
+      } catch (error) {
+        await sql.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async end(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export async function rows<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[] = []): Promise<R[]> {
+  return (await sql.query<R>(text, values)).rows;
+}

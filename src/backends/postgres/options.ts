@@ -1,0 +1,74 @@
+import type { Clock } from '../../core/clock.js';
+import { invalidArgument } from '../../core/errors.js';
+
+export interface PostgresLogOptions {
+  /** `postgres://user:password@host:port/database` (libpq URL; `?sslmode=...` and friends work). */
+  connectionString: string;
+  /**
+   * The PostgreSQL schema holding herald's tables (default `herald`); created with its tables by
+   * versioned migrations. Several herald deployments can share one database under different schemas.
+   */
+  schema?: string;
+  /** Connections in this log's pool (default 5). LISTEN uses one more, opened on the first onAppend. */
+  poolSize?: number;
+  /** How long to wait for a connection to the server before HERALD_E_UNAVAILABLE (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /**
+   * Time source for append times, leases and retention. Default: the database server's clock, so
+   * every process leases by the same clock (tests pass a virtual clock).
+   */
+  clock?: Clock;
+}
+
+export interface ResolvedOptions {
+  connectionString: string;
+  schema: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  clock: Clock | undefined;
+}
+
+/** Lower-case identifiers only: no quoting surprises, and `herald:<schema>` stays a valid NOTIFY channel. */
+const SCHEMA = /^[a-z_][a-z0-9_]{0,47}$/;
+
+export function resolveOptions(options: PostgresLogOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object', { field: 'options' });
+  const { connectionString } = options;
+  if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
+    throw invalidArgument('connectionString must be a postgres:// or postgresql:// URL', { field: 'connectionString' });
+  }
+  const schema = options.schema ?? 'herald';
+  if (typeof schema !== 'string' || !SCHEMA.test(schema) || schema.startsWith('pg_')) {
+    throw invalidArgument(`schema must be 1-48 lower-case letters, digits or '_' starting with a letter or '_' (not pg_), got ${JSON.stringify(schema)}`, { field: 'schema' });
+  }
+  const int = (name: 'poolSize' | 'connectTimeoutMs', fallback: number, min: number, max: number): number => {
+    const value = options[name] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw invalidArgument(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, { field: name });
+    }
+    return value;
+  };
+  const clock = options.clock;
+  if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')) {
+    throw invalidArgument('clock must have a now() method', { field: 'clock' });
+  }
+  return {
+    connectionString,
+    schema,
+    poolSize: int('poolSize', 5, 1, 1000),
+    connectTimeoutMs: int('connectTimeoutMs', 5000, 1, 600_000),
+    clock,
+  };
+}
+
+/** The URL with any password replaced, for messages and logs. */
+export function redact(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password !== '') url.password = '***';
+    for (const key of [...url.searchParams.keys()]) if (/pass|secret|key/i.test(key)) url.searchParams.set(key, '***');
+    return url.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { createEvent } from '../../core/envelope.js';
+import { HeraldError } from '../../core/errors.js';
+import { openPostgresLog } from './index.js';
+import { PG_URL, pgUp, skipWithoutPg, TestSchemas } from './test-helpers.js';
+
+const waitFor = async (check: () => boolean, what: string, ms = 5000): Promise<void> => {
+  for (const deadline = Date.now() + ms; !check();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+async function migrationRows(schema: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return (await client.query<{ version: number }>(`SELECT version FROM "${schema}".herald_migrations ORDER BY version`)).rows.map((r) => r.version);
+  } finally {
+    await client.end();
+  }
+}
+
+if (pgUp) {
+  describe('postgres: migrations, connections and notifications', () => {
+    const schemas = new TestSchemas();
+    after(() => schemas.dropAll());
+
+    it('four processes opening a new schema at once migrate it once', async () => {
+      const schema = schemas.fresh();
+      const logs = await Promise.all(Array.from({ length: 4 }, () => schemas.open(schema)));
+      try {
+        assert.deepEqual(await migrationRows(schema), [1]);
+        assert.deepEqual(await logs[0]!.migrate(), [], 'nothing left to apply');
+        await logs[1]!.append('orders', [createEvent({ type: 'x', data: {} })]);
+        assert.equal((await logs[2]!.topicInfo('orders'))?.count, 1, 'all four see one schema');
+      } finally {
+        await Promise.all(logs.map((l) => l.close()));
+      }
+    });
+
+    it('a schema migrated by a newer herald is refused with HERALD_E_UNSUPPORTED', async () => {
+      const schema = schemas.fresh();
+      await (await schemas.open(schema)).close();
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`INSERT INTO "${schema}".herald_migrations (version, name) VALUES (99, 'from the future')`);
+      await client.end();
+      await assert.rejects(schemas.open(schema), (error: unknown) => {
+        assert.ok(error instanceof HeraldError);
+        assert.equal(error.code, 'HERALD_E_UNSUPPORTED');
+        assert.match(error.message, /99/);
+        return true;
+      });
+    });
+
+    it('an unreachable server fails with HERALD_E_UNAVAILABLE, without the password', async () => {
+      const url = 'postgres://herald:very-secret@127.0.0.1:1/nothing';
+      await assert.rejects(openPostgresLog({ connectionString: url, schema: 'x', connectTimeoutMs: 2000 }), (error: unknown) => {
+        assert.ok(error instanceof HeraldError);
+        assert.equal(error.code, 'HERALD_E_UNAVAILABLE');
+        assert.equal(error.retryable, true);
+        assert.ok(!error.message.includes('very-secret'), error.message);
+        assert.ok(!JSON.stringify(error.details).includes('very-secret'));
+        return true;
+      });
+    });
+
+    it('onAppend wakes listeners in another process (LISTEN/NOTIFY) after appends and requeues', async () => {
+      const schema = schemas.fresh();
+      const [listener, writer] = [await schemas.open(schema), await schemas.open(schema)];
+      try {
+        let calls = 0;
+        const off = listener.onAppend('orders', () => { calls++; });
+        // The LISTEN connection opens in the background: append until the first notification arrives.
+        for (const deadline = Date.now() + 5000; calls === 0;) {
+          assert.ok(Date.now() < deadline, 'no notification of appends by another log');
+          await writer.append('orders', [createEvent({ type: 'x', data: {} })]);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const event = createEvent({ type: 'x', key: 'k', data: {} });
+        let seenBefore = calls;
+        const [receipt] = await writer.append('orders', [event]);
+        await waitFor(() => calls > seenBefore, 'a notification of the append');
+        const afterAppend = calls;
+        await writer.append('orders', [event]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(calls, afterAppend, 'a duplicate append writes nothing and notifies nobody');
+        seenBefore = calls;
+        await writer.requeue('orders', 'g', event, receipt!.position);
+        await waitFor(() => calls > afterAppend, 'a notification of the requeue');
+        off();
+        const seen = calls;
+        await writer.append('orders', [createEvent({ type: 'x', data: {} })]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(calls, seen, 'no calls after unsubscribing');
+      } finally {
+        await Promise.all([listener.close(), writer.close()]);
+      }
+    });
+
+    it('appends queued behind one in flight share a transaction and keep per-append receipts and dedup', async () => {
+      const log = await schemas.open(schemas.fresh());
+      try {
+        const shared = createEvent({ type: 'x', data: { n: 0 } });
+        const batches = Array.from({ length: 20 }, (_, i) => [createEvent({ type: 'x', data: { n: i + 1 } }), shared]);
+        const receipts = await Promise.all(batches.map((events) => log.append('orders', events)));
+        const positions = receipts.flatMap((r) => r.filter((x) => !x.duplicate).map((x) => x.position)).sort((a, b) => a - b);
+        assert.deepEqual(positions, Array.from({ length: 21 }, (_, i) => i + 1), 'contiguous, no position lost to duplicates');
+        assert.equal(receipts.flat().filter((r) => r.id === shared.id && !r.duplicate).length, 1, 'the shared id is written once');
+        receipts.forEach((r, i) => assert.equal(r[0]!.id, batches[i]![0]!.id, 'each caller gets its own receipts, in order'));
+        assert.equal((await log.topicInfo('orders'))?.count, 21);
+      } finally {
+        await log.close();
+      }
+    });
+  });
+} else {
+  skipWithoutPg('postgres log');
+}

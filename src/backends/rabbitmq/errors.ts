@@ -1,0 +1,18 @@
+import { HeraldError } from '../../core/errors.js';
+
+/** The URL with any password replaced, fit for error messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(amqps?:\/\/)([^:@/]*):[^@/]*@/, '$1$2:***@');
+}
+
+/** A broker failure as herald's retryable HERALD_E_UNAVAILABLE, naming the (redacted) server and the cause. */
+export function unavailable(url: string, what: string, cause: unknown): HeraldError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  // amqplib's messages may quote the URL it was given: never pass a password on.
+  const safe = reason.split(url).join(redactUrl(url));
+  return new HeraldError('HERALD_E_UNAVAILABLE', `RabbitMQ at ${redactUrl(url)}: ${what}: ${safe}`, { cause });
+}
+
+export function closedError(): HeraldError {
+  return new HeraldError('HERALD_E_CLOSED', 'the log is closed');
+}

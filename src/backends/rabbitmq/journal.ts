@@ -1,0 +1,82 @@
+import type { ConsumeMessage } from 'amqplib';
+import { HeraldError } from '../../core/errors.js';
+import type { Session, StreamConsumer } from './session.js';
+
+/** Names each message this process publishes, so it can recognise them when they come back. */
+export class Tags {
+  private n = 0;
+  constructor(private readonly instance: string) {}
+  next(): string {
+    return `${this.instance}.${++this.n}`;
+  }
+}
+
+export type Apply = (body: Buffer, offset: number) => unknown;
+
+interface Waiter { resolve(result: unknown): void; reject(error: unknown): void; timer: NodeJS.Timeout }
+
+/**
+ * A stream used as a replicated command log: every process tails it from the first offset and
+ * applies each message in order; `propose` publishes a message and resolves with what applying
+ * it returned here, once the tail reached it (so the answer reflects everything ordered before it).
+ */
+export class Journal {
+  private readonly waiters = new Map<string, Waiter>();
+  private consumer: StreamConsumer | undefined;
+  private failure: HeraldError | undefined;
+
+  private constructor(private readonly session: Session, readonly stream: string, private readonly tags: Tags, private readonly timeoutMs: number) {}
+
+  static async open(session: Session, stream: string, apply: (body: Buffer, offset: number) => unknown, tags: Tags, timeoutMs: number,
+    onError: (error: HeraldError) => void): Promise<Journal> {
+    const journal = new Journal(session, stream, tags, timeoutMs);
+    journal.consumer = await session.consume(stream, 'first', 1000, async (message, offset) => journal.receive(message, offset, apply), (error) => {
+      journal.fail(error);
+      onError(error);
+    });
+    return journal;
+  }
+
+  async propose(body: Buffer): Promise<unknown> {
+    if (this.failure) throw this.failure;
+    const tag = this.tags.next();
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(tag);
+        reject(new HeraldError('HERALD_E_TIMEOUT', `no answer from ${this.stream} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.waiters.set(tag, { resolve, reject, timer });
+    });
+    answer.catch(() => undefined); // if the publish fails, that error is the one thrown
+    try {
+      await this.session.publish(this.stream, body, { 'herald-tag': tag });
+    } catch (error) {
+      const waiter = this.waiters.get(tag);
+      if (waiter) { this.waiters.delete(tag); clearTimeout(waiter.timer); }
+      throw error;
+    }
+    return answer;
+  }
+
+  fail(error: HeraldError): void {
+    this.failure ??= error;
+    for (const waiter of this.waiters.values()) { clearTimeout(waiter.timer); waiter.reject(error); }
+    this.waiters.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.fail(new HeraldError('HERALD_E_CLOSED', 'the log is closed'));
+    await this.consumer?.stop();
+  }
+
+  private async receive(message: ConsumeMessage, offset: number, apply: Apply): Promise<void> {
+    const result = await apply(message.content, offset);
+    const tag = message.properties.headers?.['herald-tag'];
+    if (typeof tag !== 'string') return;
+    const waiter = this.waiters.get(tag);
+    if (!waiter) return;
+    this.waiters.delete(tag);
+    clearTimeout(waiter.timer);
+    waiter.resolve(result);
+  }
+}

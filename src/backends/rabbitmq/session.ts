@@ -1,0 +1,173 @@
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
+import { HeraldError } from '../../core/errors.js';
+import { unavailable } from './errors.js';
+
+export type Headers = Record<string, string | number>;
+
+/**
+ * One AMQP connection and what herald does with it: declare and delete streams, publish with
+ * confirms, and open stream consumers. Any connection failure fails every waiting operation
+ * with HERALD_E_UNAVAILABLE (no silent reconnect: the caller reopens the log).
+ */
+export class Session {
+  private failure: HeraldError | undefined;
+  private readonly failureListeners = new Set<(error: HeraldError) => void>();
+  private readonly returned = new Set<string>();
+  private closing = false;
+
+  private constructor(private readonly conn: ChannelModel, private readonly publisher: ConfirmChannel, private readonly url: string) {
+    conn.on('error', (error: unknown) => this.fail(unavailable(url, 'connection error', error)));
+    conn.on('close', () => this.fail(unavailable(url, 'connection closed', 'the broker closed the connection')));
+    publisher.on('error', (error: unknown) => this.fail(unavailable(url, 'publish channel error', error)));
+    publisher.on('return', (message: Message) => {
+      const tag = message.properties.headers?.['herald-tag'];
+      if (typeof tag === 'string') this.returned.add(tag);
+    });
+  }
+
+  static async open(url: string, timeoutMs: number): Promise<Session> {
+    let conn: ChannelModel | undefined;
+    try {
+      conn = await amqp.connect(url, { noDelay: true, timeout: timeoutMs });
+      const publisher = await conn.createConfirmChannel();
+      return new Session(conn, publisher, url);
+    } catch (error) {
+      await conn?.close().catch(() => undefined);
+      throw unavailable(url, 'cannot connect', error);
+    }
+  }
+
+  get version(): string {
+    return String(this.conn.connection.serverProperties.version ?? 'unknown');
+  }
+
+  /** Calls `listener` once if the connection fails; returns an unsubscribe. */
+  onFailure(listener: (error: HeraldError) => void): () => void {
+    if (this.failure) { listener(this.failure); return () => undefined; }
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  assertUsable(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Declares a stream (idempotent). One declared elsewhere with other arguments is accepted as it is. */
+  async declareStream(name: string, args: Record<string, unknown>): Promise<void> {
+    try {
+      await this.withChannel((ch) => ch.assertQueue(name, { durable: true, arguments: args }));
+    } catch (error) {
+      if (!isAmqpCode(error, 406)) throw error;
+      await this.withChannel((ch) => ch.checkQueue(name));
+    }
+  }
+
+  /** Whether a queue or stream of that name exists. */
+  async exists(name: string): Promise<boolean> {
+    try {
+      await this.withChannel((ch) => ch.checkQueue(name));
+      return true;
+    } catch (error) {
+      if (isAmqpCode(error, 404)) return false;
+      throw error;
+    }
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    await this.withChannel((ch) => ch.deleteQueue(name));
+  }
+
+  /** Publishes to a stream; resolves on the broker's confirm, rejects on a nack or if nothing routed it. */
+  publish(stream: string, body: Buffer, headers: Headers & { 'herald-tag': string }): Promise<void> {
+    this.assertUsable();
+    const tag = headers['herald-tag'];
+    return new Promise((resolve, reject) => {
+      const failed = (): void => reject(this.failure ?? unavailable(this.url, `publish to ${stream}`, 'the broker refused it'));
+      const off = this.onFailure(failed);
+      this.publisher.sendToQueue(stream, body, { persistent: true, mandatory: true, headers, contentType: 'application/json' }, (error: unknown) => {
+        off();
+        if (error) { failed(); return; }
+        if (this.returned.delete(tag)) { reject(new HeraldError('HERALD_E_UNAVAILABLE', `stream ${stream} does not exist (deleted while in use?)`)); return; }
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Consumes `stream` from `offset` (a number, 'first' or 'next'), handing messages to `handle`
+   * one at a time, in offset order; the next is not handled before the previous one's promise settles.
+   */
+  async consume(stream: string, offset: number | 'first' | 'next', prefetch: number,
+    handle: (message: ConsumeMessage, offset: number) => void | Promise<void>, onError: (error: HeraldError) => void): Promise<StreamConsumer> {
+    this.assertUsable();
+    const ch = await this.conn.createChannel();
+    ch.on('error', (error: unknown) => onError(unavailable(this.url, `consuming ${stream}`, error)));
+    await ch.prefetch(prefetch);
+    let chain: Promise<void> = Promise.resolve();
+    let stopped = false;
+    // Stream acks only return credit: ack the newest handled message with `multiple` once per turn, or every half prefetch.
+    let unacked: ConsumeMessage | undefined;
+    let count = 0;
+    const flush = (): void => {
+      if (unacked && !stopped) ch.ack(unacked, true);
+      unacked = undefined;
+      count = 0;
+    };
+    const { consumerTag } = await ch.consume(stream, (message) => {
+      if (message === null) { if (!stopped) onError(new HeraldError('HERALD_E_UNAVAILABLE', `stream ${stream} was deleted`)); return; }
+      const at = Number(message.properties.headers?.['x-stream-offset']);
+      chain = chain.then(async () => {
+        if (stopped) return;
+        await handle(message, at);
+        if (unacked === undefined) setImmediate(flush);
+        unacked = message;
+        if (++count >= prefetch / 2) flush();
+      }).catch((error: unknown) => {
+        stopped = true;
+        onError(error instanceof HeraldError ? error : unavailable(this.url, `handling ${stream}`, error));
+      });
+    }, { noAck: false, arguments: { 'x-stream-offset': offset } });
+    return {
+      async stop(): Promise<void> {
+        if (stopped) return;
+        stopped = true;
+        await ch.cancel(consumerTag).catch(() => undefined);
+        await ch.close().catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.failure ??= new HeraldError('HERALD_E_CLOSED', 'the log is closed');
+    await this.conn.close().catch(() => undefined);
+  }
+
+  private fail(error: HeraldError): void {
+    if (this.failure) return;
+    this.failure = this.closing ? new HeraldError('HERALD_E_CLOSED', 'the log is closed') : error;
+    for (const listener of this.failureListeners) listener(this.failure);
+    this.failureListeners.clear();
+  }
+
+  /** Runs one admin call on its own channel: a refused call closes only that channel. */
+  private async withChannel<T>(work: (ch: Channel) => Promise<T>): Promise<T> {
+    this.assertUsable();
+    const ch = await this.conn.createChannel();
+    ch.on('error', () => undefined); // the refusal also rejects `work`
+    try {
+      return await work(ch);
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+}
+
+export interface StreamConsumer {
+  stop(): Promise<void>;
+}
+
+function isAmqpCode(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

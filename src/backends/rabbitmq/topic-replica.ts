@@ -1,0 +1,132 @@
+import type { ConsumeMessage } from 'amqplib';
+import { keyOf, type CloudEvent } from '../../core/envelope.js';
+import type { HeraldError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import type { AppendReceipt } from '../../log/types.js';
+import { decodeCommand, encodeCommand, type Command } from './commands.js';
+import { Journal, type Tags } from './journal.js';
+import type { Session, StreamConsumer } from './session.js';
+import { TopicIndex, type IncomingEvent } from './topic-index.js';
+import { TopicState } from './topic-state.js';
+
+export interface ReplicaContext {
+  session: Session;
+  tags: Tags;
+  clock: Clock;
+  prefix: string;
+  streamArguments: Record<string, unknown>;
+  cacheEvents: number;
+  timeoutMs: number;
+}
+
+export const dataStream = (prefix: string, topic: string): string => `${prefix}.data.${topic}`;
+export const controlStream = (prefix: string, topic: string): string => `${prefix}.ctl.${topic}`;
+
+/**
+ * This process's copy of one topic: the index of its data stream and the state replayed from
+ * its control stream, kept current by two stream consumers. Appends publish to the data stream;
+ * everything else is a command proposed on the control stream.
+ */
+export class TopicReplica {
+  readonly index: TopicIndex;
+  readonly state: TopicState;
+  readonly data: string;
+  private dataConsumer: StreamConsumer | undefined;
+  private control: Journal | undefined;
+  failure: HeraldError | undefined;
+
+  private constructor(private readonly ctx: ReplicaContext, readonly topic: string) {
+    this.index = new TopicIndex(ctx.cacheEvents);
+    this.state = new TopicState(this.index);
+    this.data = dataStream(ctx.prefix, topic);
+  }
+
+  /** Declares the topic's streams, replays them, and resolves once caught up with the control stream. */
+  static async open(ctx: ReplicaContext, topic: string): Promise<TopicReplica> {
+    const replica = new TopicReplica(ctx, topic);
+    const control = controlStream(ctx.prefix, topic);
+    await ctx.session.declareStream(replica.data, ctx.streamArguments);
+    await ctx.session.declareStream(control, { 'x-queue-type': 'stream' });
+    const onError = (error: HeraldError): void => { replica.failure ??= error; replica.control?.fail(error); };
+    try {
+      replica.dataConsumer = await ctx.session.consume(replica.data, 'first', 1000, (m, offset) => replica.index.add(offset + 1, incoming(m)), onError);
+      replica.control = await Journal.open(ctx.session, control, (body, offset) => replica.apply(body, offset), ctx.tags, ctx.timeoutMs, onError);
+      await replica.propose({ k: 'sync' });
+    } catch (error) {
+      await replica.stop();
+      throw error;
+    }
+    return replica;
+  }
+
+  propose(command: Command): Promise<unknown> {
+    return this.control!.propose(encodeCommand(command));
+  }
+
+  /**
+   * Publishes the events not already known here (one message each, confirmed), learns their
+   * positions from the data stream, then announces the new head on the control stream. Another
+   * process may have appended the same id at the same moment: the first copy in the stream wins
+   * and the later one is reported (and skipped everywhere) as a duplicate.
+   */
+  async append(events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
+    const now = this.ctx.clock.now();
+    const inBatch = new Map<string, number>();
+    const publish: { index: number; tag: string; seen: Promise<number> }[] = [];
+    events.forEach((event, i) => {
+      if (this.index.positionOf(event.id) !== undefined || inBatch.has(event.id)) return;
+      inBatch.set(event.id, i);
+      const tag = this.ctx.tags.next();
+      publish.push({ index: i, tag, seen: this.index.expect(tag) });
+    });
+    try {
+      await Promise.all(publish.map(({ index, tag }) => {
+        const event = events[index]!;
+        const key = keyOf(event);
+        return this.ctx.session.publish(this.data, Buffer.from(JSON.stringify(event)), {
+          'herald-tag': tag, 'herald-id': event.id, 'herald-type': event.type, 'herald-at': now, ...(key === undefined ? {} : { 'herald-key': key }),
+        });
+      }));
+    } catch (error) {
+      publish.forEach(({ tag }) => this.index.forget(tag));
+      throw error;
+    }
+    const positions = await Promise.all(publish.map((p) => p.seen));
+    if (positions.length > 0) await this.propose({ k: 'announce', head: Math.max(...positions) });
+    const written = new Map(publish.map((p, j) => [p.index, positions[j]]));
+    return events.map((event, i) => {
+      const position = this.index.positionOf(event.id)!;
+      const duplicate = written.get(i) !== position;
+      return { topic: this.topic, id: event.id, position, appendedAt: this.index.entry(position)!.at, duplicate };
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.control?.stop();
+    await this.dataConsumer?.stop();
+  }
+
+  private async apply(body: Buffer, offset: number): Promise<unknown> {
+    const command = decodeCommand(body);
+    if (!command) return undefined;
+    if (command.k !== 'announce') await this.index.reached(Math.max(this.state.announcedHead, command.k === 'fetch' ? command.head : 0));
+    return this.state.apply(command, offset);
+  }
+}
+
+function incoming(message: ConsumeMessage): IncomingEvent {
+  const h = message.properties.headers ?? {};
+  const text = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return v;
+    if (Buffer.isBuffer(v)) return v.toString('utf8');
+    return typeof v === 'number' ? String(v) : undefined;
+  };
+  return {
+    id: text(h['herald-id']) ?? '',
+    key: text(h['herald-key']),
+    type: text(h['herald-type']) ?? '',
+    at: Number(h['herald-at']) || 0,
+    tag: text(h['herald-tag']),
+    body: message.content,
+  };
+}
