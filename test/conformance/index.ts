@@ -42,3 +42,4 @@ export function runLogConformance(target: ConformanceTarget): void {
   modelSuite(target);
 }
 export { runStreamStoreConformance, type StreamStoreTarget } from './streams/index.js';
+export { runEventStoreConformance, type EventStoreTarget, type EventStoreFixture, type CounterModel } from './eventstore/index.js';
