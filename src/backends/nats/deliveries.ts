@@ -1,0 +1,156 @@
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { HeraldError } from '../../core/errors.js';
+import type { Delivery, FetchOptions, SettleOutcome, Settlement } from '../../log/types.js';
+import type { AttemptRecords, RecordTarget } from './attempt-records.js';
+import type { GroupStore, StartSeq } from './group-store.js';
+import type { JetStreamApi } from './jetstream-api.js';
+import { HEADER, decodeStored, deliveryInfo, type Layout } from './layout.js';
+import { LeaseBook, type Entry, type Fetching } from './lease-book.js';
+import type { ResolvedNatsOptions } from './options.js';
+import { pull } from './puller.js';
+
+/**
+ * Consumer groups as seen by this process: pulls from the group's consumers, leases in a
+ * LeaseBook per group, acks on the server (confirmed), heartbeats (`+WPI`) for what it holds so
+ * the server redelivers only after a crash, and hands back (`-NAK`) what nobody here takes.
+ */
+export class Deliveries {
+  private readonly books = new Map<string, LeaseBook>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private leaseCounter = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection, private readonly api: JetStreamApi, private readonly groups: GroupStore,
+    private readonly records: AttemptRecords, private readonly layout: Layout, private readonly options: ResolvedNatsOptions,
+  ) {
+    this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(250, Math.floor(options.ackWaitMs / 3)));
+    this.timer.unref();
+  }
+
+  async fetch(topic: string, stream: string, group: string, options: FetchOptions, start: () => Promise<StartSeq>): Promise<Delivery[]> {
+    await this.groups.ensure(stream, group, start);
+    return this.serially(`${stream}/${group}`, async () => {
+      const book = this.book(stream, topic, group);
+      const now = Date.now();
+      const fetching = book.takeAvailable(now, options.max, ++this.leaseCounter, now + options.leaseMs);
+      let retried = false;
+      while (fetching.out.length < options.max && fetching.parked < options.max * 8) {
+        const want = options.max - fetching.out.length;
+        const [redrive, main] = await Promise.all([
+          pull(this.nc, this.layout.redriveStream, this.layout.redriveConsumer(stream, group), want, this.api.timeoutMs),
+          pull(this.nc, stream, group, want, this.api.timeoutMs),
+        ]);
+        if ((!redrive.answered || !main.answered) && !retried) {
+          // A consumer vanished (deleted by another process): recreate the group, once.
+          retried = true;
+          this.groups.forget(stream, group);
+          await this.groups.ensure(stream, group, start);
+        }
+        const arrivals = [...redrive.messages.map((m) => ['r', m] as const), ...main.messages.map((m) => ['m', m] as const)];
+        if (arrivals.length === 0) break;
+        await this.arrive(book, stream, arrivals, fetching, options.max, now);
+      }
+      return fetching.out.sort((a, b) => a.position - b.position);
+    });
+  }
+
+  async settle(stream: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]> {
+    const book = this.books.get(`${stream}/${group}`);
+    if (!book) return settlements.map(() => 'stale');
+    const now = Date.now();
+    const acks: Entry[] = [];
+    const work: Promise<void>[] = [];
+    const outcomes = settlements.map((s) => {
+      const { outcome, effect } = book.settle(s, now);
+      if (effect?.kind === 'ack') {
+        acks.push(effect.entry);
+        if (effect.entry.recorded) work.push(this.records.remove(this.target(stream, group, effect.entry)));
+      } else if (effect?.kind === 'record') {
+        work.push(this.record(stream, group, effect.entry));
+      }
+      return outcome;
+    });
+    const answers = await this.api.many(acks.map((e) => ({ subject: e.reply, data: '+ACK' })));
+    await Promise.all(work);
+    const lost = acks.filter((_, i) => answers[i] instanceof Error).map((e) => e.position);
+    if (lost.length > 0) {
+      throw new HeraldError('HERALD_E_UNAVAILABLE', `the server did not confirm the acks of positions ${lost.join(', ')}; they may be delivered again`, { details: { positions: lost } });
+    }
+    return outcomes;
+  }
+
+  /** Drops this process's leases of a group (reset, delete): their settles become stale. */
+  forget(stream: string, group: string): void {
+    this.books.delete(`${stream}/${group}`);
+  }
+
+  /** Hands every held message back to the server at once, for other processes. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    const all = [...this.books.entries()].flatMap(([id, book]) => book.clear().map((e) => [id, e] as const));
+    this.books.clear();
+    await Promise.all(all.map(([id, e]) => this.handBack(id, e).catch(() => undefined)));
+  }
+
+  private async arrive(book: LeaseBook, stream: string, arrivals: readonly (readonly ['m' | 'r', Msg])[], fetching: Fetching, max: number, now: number): Promise<void> {
+    const prepared = await Promise.all(arrivals.map(async ([source, msg]) => {
+      const info = deliveryInfo(msg.reply ?? '');
+      if (!info) return undefined;
+      const position = source === 'm' ? info.streamSeq : Number(msg.headers?.get(HEADER.position));
+      const target = this.target(stream, book.group, { source, seq: info.streamSeq });
+      const before = await this.records.attemptsBefore(target, info.delivered);
+      return {
+        position, source, seq: info.streamSeq, delivered: info.delivered, reply: msg.reply!,
+        stored: decodeStored(book.topic, position, msg, info.timestampNanos),
+        attempts: before.attempts, recorded: before.recorded, ...(before.lastError ? { lastError: before.lastError } : {}),
+      };
+    }));
+    // Redeliveries come in the order they were handed back: take them in position order.
+    const ordered = prepared.filter((a) => a !== undefined).sort((a, b) => (a.source === b.source ? a.position - b.position : a.source === 'r' ? -1 : 1));
+    for (const arrival of ordered) book.arrive(arrival, now, fetching, max);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    const now = Date.now();
+    for (const [id, book] of this.books) {
+      for (const e of book.idle(now, this.options.ackWaitMs)) await this.handBack(id, e).catch(() => undefined);
+      for (const e of book.entries()) this.nc.publish(e.reply, '+WPI');
+    }
+  }
+
+  /** `-NAK`: the server redelivers at once; an attempt record first when the delivery count would mislead. */
+  private async handBack(id: string, e: Entry): Promise<void> {
+    const [stream, group] = id.split('/') as [string, string];
+    if (e.recorded || e.attempts !== e.delivered || e.lastError) await this.record(stream, group, e);
+    if (!this.nc.isClosed()) this.nc.publish(e.reply, '-NAK');
+  }
+
+  private async record(stream: string, group: string, e: Entry): Promise<void> {
+    await this.records.write(this.target(stream, group, e), {
+      attempts: e.attempts, delivered: e.delivered, ...(e.lastError ? { lastError: e.lastError } : {}),
+    });
+    e.recorded = true;
+  }
+
+  private target(stream: string, group: string, e: { source: 'm' | 'r'; seq: number }): RecordTarget {
+    return { stream, group, source: e.source, seq: e.seq };
+  }
+
+  private book(stream: string, topic: string, group: string): LeaseBook {
+    const id = `${stream}/${group}`;
+    let book = this.books.get(id);
+    if (!book) { book = new LeaseBook(topic, group); this.books.set(id, book); }
+    return book;
+  }
+
+  private serially<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(id, settled);
+    void settled.then(() => { if (this.queues.get(id) === settled) this.queues.delete(id); });
+    return next;
+  }
+}

@@ -1,0 +1,106 @@
+import { connect, createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { HeraldError } from '../../core/errors.js';
+import { redactUrl, type ResolvedNatsOptions } from './options.js';
+
+/** A JetStream API error answer (`{ error: { code, err_code, description } }`). */
+export class JetStreamApiError extends HeraldError {
+  constructor(readonly subject: string, readonly status: number, readonly errCode: number, description: string) {
+    super('HERALD_E_UNAVAILABLE', `JetStream ${subject} failed: ${description} (${errCode})`, { details: { status, errCode } });
+  }
+}
+
+/** JetStream error codes herald reacts to. */
+export const ERR = { streamNotFound: 10059, consumerNotFound: 10014, noMessage: 10037, sequenceNotFound: 10043, deleteFailed: 10057, streamNameInUse: 10058 } as const;
+
+export function isApiError(error: unknown, errCode: number): boolean {
+  return error instanceof JetStreamApiError && error.errCode === errCode;
+}
+
+export function unavailable(what: string, cause: unknown): HeraldError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new HeraldError('HERALD_E_UNAVAILABLE', `NATS ${what}: ${message}`, { cause });
+}
+
+export async function connectNats(options: ResolvedNatsOptions): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: options.servers,
+      name: options.name,
+      timeout: options.requestTimeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.pass === undefined ? {} : { pass: options.pass }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+    });
+  } catch {
+    const where = options.servers.map(redactUrl).join(', ');
+    // The driver's message may quote the URL it tried: never pass it on.
+    throw new HeraldError('HERALD_E_UNAVAILABLE', `cannot connect to NATS at ${where}`, { details: { servers: options.servers.map(redactUrl) } });
+  }
+}
+
+export interface Request {
+  subject: string;
+  data?: Uint8Array | string;
+  headers?: MsgHdrs;
+}
+
+/**
+ * Requests on one connection: `call` for JSON API calls, `many` for pipelined requests (JetStream
+ * publishes, acks that ask for a confirmation): all sent at once on one reply inbox, answers
+ * matched as they arrive, one timer for the lot.
+ */
+export class JetStreamApi {
+  private readonly inbox = createInbox();
+  private next = 0;
+  private readonly waiting = new Map<number, (reply: Msg | Error) => void>();
+
+  constructor(readonly nc: NatsConnection, readonly timeoutMs: number) {
+    nc.subscribe(`${this.inbox}.*`, {
+      callback: (_error, msg) => {
+        const id = Number(msg.subject.slice(this.inbox.length + 1));
+        const done = this.waiting.get(id);
+        if (!done) return;
+        this.waiting.delete(id);
+        if (msg.headers?.code === 503) done(new HeraldError('HERALD_E_UNAVAILABLE', 'no responders'));
+        else done(msg);
+      },
+    });
+  }
+
+  /** One JetStream API call (`$JS.API.<subject>`); throws JetStreamApiError on an error answer. */
+  async call<T>(subject: string, body?: unknown): Promise<T> {
+    const [reply] = await this.many([{ subject: `$JS.API.${subject}`, data: body === undefined ? '' : JSON.stringify(body) }]);
+    if (reply instanceof Error) throw unavailable(subject, reply);
+    const parsed = reply!.json<{ error?: { code: number; err_code: number; description: string } }>();
+    if (parsed.error) throw new JetStreamApiError(subject, parsed.error.code, parsed.error.err_code, parsed.error.description);
+    return parsed as T;
+  }
+
+  /** Sends every request at once; each answer is its reply or an Error (timeout, no responders). */
+  many(requests: readonly Request[]): Promise<(Msg | Error)[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    const ids: number[] = [];
+    const answers = requests.map((r) => new Promise<Msg | Error>((resolve) => {
+      const id = ++this.next;
+      ids.push(id);
+      this.waiting.set(id, resolve);
+      try {
+        this.nc.publish(r.subject, r.data ?? '', { reply: `${this.inbox}.${id}`, ...(r.headers ? { headers: r.headers } : {}) });
+      } catch (error) {
+        this.waiting.delete(id);
+        resolve(error instanceof Error ? error : new Error(String(error)));
+      }
+    }));
+    const timer = setTimeout(() => {
+      for (const id of ids) {
+        const done = this.waiting.get(id);
+        if (!done) continue;
+        this.waiting.delete(id);
+        done(new HeraldError('HERALD_E_TIMEOUT', `no answer from NATS within ${this.timeoutMs} ms`));
+      }
+    }, this.timeoutMs);
+    return Promise.all(answers).finally(() => clearTimeout(timer));
+  }
+}

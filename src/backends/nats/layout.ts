@@ -1,0 +1,75 @@
+import { headers, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import type { CloudEvent } from '../../core/envelope.js';
+import { invalidArgument } from '../../core/errors.js';
+import type { StoredEvent } from '../../log/types.js';
+
+export const HEADER = { msgId: 'Nats-Msg-Id', appendedAt: 'Herald-Appended-At', position: 'Herald-Position' } as const;
+
+/** Where herald keeps what in one namespace (`prefix`). */
+export class Layout {
+  constructor(readonly prefix: string) {}
+
+  /** `orders.eu` → `<prefix>_orders_deu`: '.' is not allowed in stream names, '_' escapes itself. */
+  stream(topic: string): string {
+    const name = `${this.prefix}_${topic.replace(/_/g, '_u').replace(/\./g, '_d')}`;
+    if (name.length > 255) throw invalidArgument('topic is too long for a JetStream stream name', { field: 'topic' });
+    return name;
+  }
+
+  subject(topic: string): string { return `${this.prefix}.t.${topic}`; }
+  /** Every topic subject: lists herald's topic streams. */
+  get topicSubjects(): string { return `${this.prefix}.t.>`; }
+  topicOfSubject(subject: string): string { return subject.slice(`${this.prefix}.t.`.length); }
+  /** Core NATS notifications of appends (no payload to speak of). */
+  notify(topic: string): string { return `${this.prefix}.n.${topic}`; }
+
+  /** One stream holds every group's requeued events, one subject per group. */
+  get redriveStream(): string { return `${this.prefix}__REDRIVE`; }
+  redriveSubject(stream: string, group: string): string { return `${this.prefix}.redrive.${stream}.${group}`; }
+  redriveConsumer(stream: string, group: string): string { return `${stream}__${group}`; }
+
+  /** Attempt records (`max_msgs_per_subject: 1`), written only when a delivery fails or is handed over. */
+  get recordStream(): string { return `${this.prefix}__ATTEMPTS`; }
+  recordSubject(stream: string, group: string, source: 'm' | 'r', seq: number): string {
+    return `${this.prefix}.attempts.${stream}.${group}.${source}${seq}`;
+  }
+  groupRecords(stream: string, group: string): string { return `${this.prefix}.attempts.${stream}.${group}.>`; }
+}
+
+const encoder = new TextEncoder();
+
+export function encodeEvent(event: CloudEvent, appendedAt: number): { data: Uint8Array; headers: MsgHdrs } {
+  const h = headers();
+  h.set(HEADER.msgId, event.id);
+  h.set(HEADER.appendedAt, String(appendedAt));
+  return { data: encoder.encode(JSON.stringify(event)), headers: h };
+}
+
+/** The append time herald stamped, or the server's time stamp for a message written by another client. */
+export function appendedAtOf(msg: Msg, serverTimeNanos?: number): number {
+  const stamped = Number(msg.headers?.get(HEADER.appendedAt));
+  if (Number.isFinite(stamped) && stamped > 0) return stamped;
+  const header = msg.headers?.get('Nats-Time-Stamp');
+  if (header) return Date.parse(header);
+  return serverTimeNanos === undefined ? 0 : Math.floor(serverTimeNanos / 1e6);
+}
+
+export function decodeStored(topic: string, position: number, msg: Msg, serverTimeNanos?: number): StoredEvent {
+  return { topic, position, appendedAt: appendedAtOf(msg, serverTimeNanos), event: msg.json<CloudEvent>() };
+}
+
+/** What a JetStream delivery's reply subject tells: `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>`. */
+export interface DeliveryInfo {
+  delivered: number;
+  streamSeq: number;
+  timestampNanos: number;
+}
+
+export function deliveryInfo(reply: string): DeliveryInfo | undefined {
+  const tokens = reply.split('.');
+  if (tokens[0] !== '$JS' || tokens[1] !== 'ACK') return undefined;
+  // v1 subjects have 9 tokens; v2 ones add a domain and an account hash in front and a token at the end.
+  const at = tokens.length === 9 ? 4 : tokens.length >= 11 ? 6 : -1;
+  if (at < 0) return undefined;
+  return { delivered: Number(tokens[at]), streamSeq: Number(tokens[at + 1]), timestampNanos: Number(tokens[at + 3]) };
+}

@@ -1,0 +1,228 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { assertValidEnvelope, type CloudEvent } from '../../core/envelope.js';
+import { HeraldError } from '../../core/errors.js';
+import { assertEventAt } from '../../log/event-at.js';
+import { assertGroup, assertPositiveInt, assertStartFrom, assertTopic, timeOf } from '../../log/names.js';
+import { resolveStart } from '../../log/start.js';
+import type {
+  AppendReceipt, Capabilities, Delivery, EventLog, FetchOptions, GroupInfo, ReadOptions, Retention,
+  SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
+} from '../../log/types.js';
+import { checkSettlements } from '../../log/validate.js';
+import { Appender } from './appender.js';
+import { AttemptRecords } from './attempt-records.js';
+import { Deliveries } from './deliveries.js';
+import { GroupStore } from './group-store.js';
+import { ERR, JetStreamApi, connectNats, isApiError } from './jetstream-api.js';
+import { Layout } from './layout.js';
+import { AppendNotifier } from './notifier.js';
+import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
+import { readStream } from './reader.js';
+import { applyStreamRetention } from './retention.js';
+import { describeRetention, TopicStore } from './topic-store.js';
+
+/** Connects to NATS and returns a log on JetStream; streams and consumers are created on first use. */
+export async function openNatsLog(options: NatsLogOptions = {}): Promise<NatsLog> {
+  const resolved = resolveNatsOptions(options);
+  return new NatsLog(await connectNats(resolved), resolved);
+}
+
+/**
+ * herald's EventLog on NATS JetStream: a topic is a stream, a group a durable pull consumer.
+ * Leases, fencing and key order are kept by the process that holds the messages (see
+ * docs/backends/nats.md for what is native and what is not).
+ */
+export class NatsLog implements EventLog {
+  readonly backend = 'nats';
+  readonly capabilities: Capabilities = {
+    durable: true, keyOrder: false, transactionalAck: false, readByTime: true, contiguousPositions: true,
+  };
+  private readonly api: JetStreamApi;
+  private readonly layout: Layout;
+  private readonly topicStore: TopicStore;
+  private readonly groupStore: GroupStore;
+  private readonly appender: Appender;
+  private readonly deliveries: Deliveries;
+  private readonly notifier: AppendNotifier;
+  private readonly records: AttemptRecords;
+  private closed = false;
+
+  constructor(private readonly nc: NatsConnection, options: ResolvedNatsOptions) {
+    this.api = new JetStreamApi(nc, options.requestTimeoutMs);
+    this.layout = new Layout(options.prefix);
+    this.topicStore = new TopicStore(this.api, this.layout, options);
+    this.groupStore = new GroupStore(this.api, this.topicStore, this.layout, options);
+    this.appender = new Appender(this.api, this.topicStore, this.layout);
+    this.records = new AttemptRecords(this.api, this.topicStore, this.layout);
+    this.deliveries = new Deliveries(nc, this.api, this.groupStore, this.records, this.layout, options);
+    this.notifier = new AppendNotifier(nc, this.layout);
+  }
+
+  async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
+    this.assertOpen();
+    assertTopic(topic);
+    events.forEach(assertEventAt);
+    if (events.length === 0) return [];
+    const receipts = await this.appender.append(topic, events);
+    if (receipts.some((r) => !r.duplicate)) this.notifier.appended(topic);
+    return receipts;
+  }
+
+  async *read(topic: string, options: ReadOptions = {}): AsyncIterable<StoredEvent> {
+    this.assertOpen();
+    assertTopic(topic);
+    if (options.from !== undefined) assertStartFrom(options.from);
+    if (options.limit !== undefined) assertPositiveInt(options.limit, 'limit');
+    const info = await this.topicStore.info(topic);
+    if (!info || info.state.messages === 0) return;
+    const start = await this.startSeq(topic, options.from ?? 'earliest');
+    yield* readStream(this.nc, this.api, info.config.name, topic, start, options);
+  }
+
+  async fetch(topic: string, group: string, options: FetchOptions): Promise<Delivery[]> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
+    assertPositiveInt(options.max, 'max');
+    assertPositiveInt(options.leaseMs, 'leaseMs');
+    if (options.from !== undefined) assertStartFrom(options.from);
+    const stream = await this.topicStore.ensure(topic);
+    return this.deliveries.fetch(topic, stream, group, options, () => this.startSeq(topic, options.from ?? 'earliest'));
+  }
+
+  async settle(topic: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
+    checkSettlements(settlements);
+    return this.deliveries.settle(this.layout.stream(topic), group, settlements);
+  }
+
+  async requeue(topic: string, group: string, event: CloudEvent, position: number): Promise<void> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
+    assertValidEnvelope(event);
+    assertPositiveInt(position, 'position');
+    const stream = await this.topicStore.ensure(topic);
+    await this.groupStore.ensure(stream, group, () => this.startSeq(topic, 'earliest'));
+    await this.groupStore.requeue(stream, group, event, position);
+    this.notifier.appended(topic);
+  }
+
+  onAppend(topic: string, listener: () => void): () => void {
+    this.assertOpen();
+    assertTopic(topic);
+    return this.notifier.listen(topic, listener);
+  }
+
+  async topics(): Promise<TopicInfo[]> {
+    this.assertOpen();
+    const infos = await this.topicStore.list();
+    return infos.map((i) => this.topicStore.topicInfo(i)).sort((a, b) => a.topic.localeCompare(b.topic));
+  }
+
+  async topicInfo(topic: string): Promise<TopicInfo | undefined> {
+    this.assertOpen();
+    assertTopic(topic);
+    const info = await this.topicStore.info(topic);
+    return info && this.topicStore.topicInfo(info);
+  }
+
+  async groups(topic?: string): Promise<GroupInfo[]> {
+    this.assertOpen();
+    if (topic !== undefined) assertTopic(topic);
+    const streams = topic === undefined ? await this.topicStore.list() : [await this.topicStore.info(topic)].filter((s) => s !== undefined);
+    const out: GroupInfo[] = [];
+    for (const s of streams) {
+      const name = this.topicStore.topicInfo(s).topic;
+      for (const c of await this.groupStore.list(s.config.name)) {
+        const redrive = await this.groupStore.redriveInfo(s.config.name, c.name);
+        const pending = c.num_ack_pending + (redrive?.num_ack_pending ?? 0);
+        out.push({ topic: name, group: c.name, cursor: c.delivered.stream_seq + 1, pending, lag: pending + c.num_pending + (redrive?.num_pending ?? 0) });
+      }
+    }
+    return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.group.localeCompare(b.group));
+  }
+
+  async resetGroup(topic: string, group: string, to: StartFrom): Promise<void> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
+    assertStartFrom(to);
+    const stream = await this.topicStore.ensure(topic);
+    const start = await this.startSeq(topic, to);
+    await this.dropGroup(stream, group);
+    await this.groupStore.create(stream, group, start);
+  }
+
+  async deleteGroup(topic: string, group: string): Promise<void> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertGroup(group);
+    await this.dropGroup(this.layout.stream(topic), group);
+  }
+
+  async setRetention(topic: string, retention: Retention): Promise<void> {
+    this.assertOpen();
+    assertTopic(topic);
+    if (retention.maxAgeMs !== undefined) assertPositiveInt(retention.maxAgeMs, 'retention.maxAgeMs');
+    if (retention.maxCount !== undefined) assertPositiveInt(retention.maxCount, 'retention.maxCount');
+    const kept: Retention = {
+      ...(retention.maxAgeMs === undefined ? {} : { maxAgeMs: retention.maxAgeMs }),
+      ...(retention.maxCount === undefined ? {} : { maxCount: retention.maxCount }),
+    };
+    await this.topicStore.setDescription(topic, describeRetention(kept));
+  }
+
+  async applyRetention(): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    let removed = 0;
+    for (const info of await this.topicStore.list()) removed += await applyStreamRetention(this.api, this.topicStore, this.groupStore, info, now);
+    return removed;
+  }
+
+  async deleteEvent(topic: string, position: number): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    assertPositiveInt(position, 'position');
+    try {
+      const answer = await this.api.call<{ success?: boolean }>(`STREAM.MSG.DELETE.${this.layout.stream(topic)}`, { seq: position, no_erase: true });
+      return answer.success === true;
+    } catch (error) {
+      // 10057 is how 2.9 answers a sequence past the end ("stream store EOF").
+      if (isApiError(error, ERR.streamNotFound) || isApiError(error, ERR.sequenceNotFound) || isApiError(error, ERR.deleteFailed)) return false;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.notifier.close();
+    await this.deliveries.close();
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private async dropGroup(stream: string, group: string): Promise<void> {
+    this.deliveries.forget(stream, group);
+    await this.groupStore.delete(stream, group);
+    await this.records.removeGroup(stream, group);
+  }
+
+  /** The stream sequence where `from` starts on `topic`. */
+  private async startSeq(topic: string, from: StartFrom): Promise<number> {
+    const info = await this.topicStore.info(topic);
+    if (!info) return 1;
+    const { first, head } = this.topicStore.topicInfo(info);
+    if (typeof from === 'object' && 'time' in from) {
+      return this.topicStore.firstAtOrAfter(info.config.name, info.config.subjects[0]!, first, head, timeOf(from));
+    }
+    return resolveStart(from, { first, head }, () => head + 1);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HeraldError('HERALD_E_CLOSED', 'the log is closed');
+  }
+}

@@ -1,0 +1,44 @@
+import { nuid, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Layout } from './layout.js';
+
+/**
+ * `onAppend` across processes: an appender publishes one core NATS message per batch on
+ * `<prefix>.n.<topic>` (not stored; a wake-up call, nothing more). Listeners in the appending
+ * process are called directly; its own notifications are ignored when they come back.
+ */
+export class AppendNotifier {
+  private readonly self = nuid.next();
+  private readonly listeners = new Map<string, { set: Set<() => void>; sub: Subscription }>();
+
+  constructor(private readonly nc: NatsConnection, private readonly layout: Layout) {}
+
+  listen(topic: string, listener: () => void): () => void {
+    let entry = this.listeners.get(topic);
+    if (!entry) {
+      const set = new Set<() => void>();
+      const sub = this.nc.subscribe(this.layout.notify(topic), {
+        callback: (_error, msg) => { if (msg.string() !== this.self) set.forEach((l) => l()); },
+      });
+      entry = { set, sub };
+      this.listeners.set(topic, entry);
+    }
+    const { set } = entry;
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      const current = this.listeners.get(topic);
+      if (current && current.set.size === 0) { current.sub.unsubscribe(); this.listeners.delete(topic); }
+    };
+  }
+
+  appended(topic: string): void {
+    const set = this.listeners.get(topic)?.set;
+    if (set) queueMicrotask(() => set.forEach((l) => l()));
+    if (!this.nc.isClosed()) this.nc.publish(this.layout.notify(topic), this.self);
+  }
+
+  close(): void {
+    for (const { sub } of this.listeners.values()) sub.unsubscribe();
+    this.listeners.clear();
+  }
+}
