@@ -9,6 +9,7 @@ import { subscribe, subscribeTransactional, type TransactionalHandler } from './
 import { consume, type ConsumeOptions, type Message } from './consumer/consume.js';
 import type { Handler, HandlerContext, SubscribeOptions, Subscription } from './consumer/types.js';
 import { followUp, publisher, toEvents, type Publishable, type PublishOptions, type Publisher } from './publisher.js';
+import { toObservability, type Instrumentation, type Observability, type ObservabilityOptions } from './observability/observability.js';
 
 export interface HeraldOptions {
   /** A ready backend; default: the embedded SQLite log at `path`. */
@@ -19,6 +20,11 @@ export interface HeraldOptions {
   durability?: 'fsync' | 'os';
   /** CloudEvents `source` of events published through this instance. */
   source?: string;
+  /**
+   * Tracing, metrics and handler outcome records: `true` for the defaults (spans when a tracer
+   * provider is registered, metrics on, outcomes off), options, or a shared `Observability`.
+   */
+  observability?: boolean | ObservabilityOptions | Observability;
 }
 
 /** Handlers get the delivery, an abort signal, and `publish`, which keeps the correlation chain. */
@@ -31,9 +37,16 @@ export type HeraldContext = HandlerContext & Publisher;
 export class Herald implements Publisher {
   private readonly subscriptions = new Set<Subscription>();
   private readonly pub: Publisher;
+  private readonly instrumentation: Instrumentation | undefined;
 
-  constructor(readonly log: EventLog, private readonly source?: string) {
-    this.pub = publisher(log, source);
+  constructor(readonly log: EventLog, private readonly source?: string, observability?: Observability) {
+    this.instrumentation = observability?.instrument(log);
+    this.pub = publisher(log, source, undefined, this.instrumentation?.publish);
+  }
+
+  /** The instrumentation given to `openHerald({ observability })`: `observability.prometheus()` renders its metrics. */
+  get observability(): Observability | undefined {
+    return this.instrumentation?.observability;
   }
 
   publish<T>(topic: string, contract: EventContract<T>, data: T, options?: PublishOptions<T>): Promise<AppendReceipt>;
@@ -44,18 +57,26 @@ export class Herald implements Publisher {
 
   /** Publishes several events atomically: all are appended, in order, or none. */
   async publishAll(topic: string, items: readonly Publishable[]): Promise<AppendReceipt[]> {
-    return this.log.append(topic, await toEvents(items, this.source === undefined ? {} : { source: this.source }));
+    const events = await toEvents(items, this.source === undefined ? {} : { source: this.source });
+    const hook = this.instrumentation?.publish;
+    return hook ? hook(topic, events, (stamped) => this.log.append(topic, stamped)) : this.log.append(topic, events);
   }
 
+  /** With observability on, each attempt is observed (unless `options.observer` is given) and what the handler publishes is its span's child. */
   subscribe<T = unknown>(topic: string, options: SubscribeOptions, handler: Handler<T, HeraldContext>): Subscription {
-    const sub = subscribe<T>(this.log, topic, options, (event, ctx) =>
-      handler(event, { ...ctx, ...publisher(this.log, this.source, followUp(event)) }));
+    const instr = this.instrumentation;
+    const observer = instr && !options.observer ? instr.observer(topic, options.group, options.name) : undefined;
+    const traced = instr?.tracesPublishes ?? false;
+    const sub = subscribe<T>(this.log, topic, observer ? { ...options, observer } : options, (event, ctx) =>
+      handler(event, { ...ctx, ...publisher(this.log, this.source, followUp(event, traced), observer ? instr!.publishFrom(observer, ctx.delivery.position) : instr?.publish) }));
     return this.track(sub);
   }
 
   /** Exactly-once local effects: see `subscribeTransactional` (sqlite backend). */
   subscribeTransactional<T = unknown, Tx = unknown>(topic: string, options: Omit<SubscribeOptions, 'middleware'>, handler: TransactionalHandler<T, Tx>): Subscription {
-    return this.track(subscribeTransactional<T, Tx>(this.log, topic, options, handler));
+    const instr = this.instrumentation;
+    const observer = instr && !options.observer ? instr.observer(topic, options.group, options.name) : undefined;
+    return this.track(subscribeTransactional<T, Tx>(this.log, topic, observer ? { ...options, observer } : options, handler));
   }
 
   consume<T = unknown>(topic: string, options: ConsumeOptions): AsyncGenerator<Message<T>> {
@@ -75,9 +96,10 @@ export class Herald implements Publisher {
     discard: (topic: string, group: string, position: number) => discardDeadLetter(this.log, deadLetterTopic(topic, group), position),
   };
 
-  /** Drains every subscription (running handlers finish), then closes the log. */
+  /** Drains every subscription (running handlers finish), writes the pending outcome records, then closes the log. */
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.instrumentation?.close();
     await this.log.close();
   }
 
@@ -90,7 +112,8 @@ export class Herald implements Publisher {
 
 /** Opens herald: embedded SQLite at `./data/herald.db` unless given another log. */
 export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
-  if (options.log) return new Herald(options.log, options.source);
+  const observability = toObservability(options.observability);
+  if (options.log) return new Herald(options.log, options.source, observability);
   let sqlite: typeof SqliteBackend;
   try {
     sqlite = await import('./backends/sqlite/index.js');
@@ -98,5 +121,5 @@ export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
     throw new HeraldError('HERALD_E_UNSUPPORTED', 'the embedded backend needs the better-sqlite3 package: npm install better-sqlite3', { cause: error });
   }
   const log = await sqlite.openSqliteLog({ path: options.path ?? './data/herald.db', durability: options.durability ?? 'fsync' });
-  return new Herald(log, options.source);
+  return new Herald(log, options.source, observability);
 }

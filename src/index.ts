@@ -7,6 +7,7 @@ export * from './log/dead-letters.js';
 export * from './consumer/index.js';
 export { Herald, openHerald, type HeraldOptions, type HeraldContext } from './herald.js';
 export type { Publishable, PublishOptions, Publisher } from './publisher.js';
+export * from './observability/index.js';
 export { hasStreams, categoryOf } from './log/streams.js';
 export type {
   StreamStore, StreamLog, ExpectedRevision, StreamAppendOptions, StreamAppendResult, RecordedEvent, ReadStreamOptions,

@@ -2,6 +2,7 @@ import { createEvent, assertValidEnvelope, type CloudEvent, type EventInput } fr
 import type { EventContract } from './core/contract.js';
 import { HeraldError } from './core/errors.js';
 import type { AppendReceipt, EventLog } from './log/types.js';
+import type { PublishHook } from './observability/types.js';
 
 /** Options of a typed publish: everything of the envelope but type and data. */
 export type PublishOptions<T = unknown> = Omit<EventInput<T>, 'type' | 'data'>;
@@ -31,20 +32,24 @@ export interface Publisher {
   publish(topic: string, event: CloudEvent | EventInput): Promise<AppendReceipt>;
 }
 
-export function publisher(log: EventLog, source: string | undefined, inherit?: Partial<EventInput>): Publisher {
+/** `hook` (the producer instrumentation) wraps each append: it may stamp the event's trace context and count it. */
+export function publisher(log: EventLog, source: string | undefined, inherit?: Partial<EventInput>, hook?: PublishHook): Publisher {
   return {
     async publish(topic: string, what: EventContract<unknown> | CloudEvent | EventInput, data?: unknown, options?: PublishOptions): Promise<AppendReceipt> {
       const item: Publishable = 'schema' in what && 'create' in what ? { contract: what as EventContract<unknown>, data, options: options ?? {} } : (what);
       const [event] = await toEvents([item], { source, ...(inherit ? { inherit } : {}) });
-      const [receipt] = await log.append(topic, [event!]);
+      const [receipt] = hook ? await hook(topic, [event!], (events) => log.append(topic, events)) : await log.append(topic, [event!]);
       return receipt!;
     },
   };
 }
 
-/** Correlation for an event published because of `cause`: same correlation id, cause as causation. */
-export function followUp(cause: CloudEvent): Partial<EventInput> {
+/**
+ * Correlation for an event published because of `cause`: same correlation id, cause as causation.
+ * Its trace context is the cause's, unless `traced` (the producer span gives it a context of its own).
+ */
+export function followUp(cause: CloudEvent, traced = false): Partial<EventInput> {
   const inherit: Partial<EventInput> = { correlationid: cause.correlationid ?? cause.id, causationid: cause.id };
-  if (cause.traceparent !== undefined) inherit.traceparent = cause.traceparent;
+  if (cause.traceparent !== undefined && !traced) inherit.traceparent = cause.traceparent;
   return inherit;
 }

@@ -14,6 +14,7 @@ import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerTail } from './tail.js';
 import { registerTopics } from './topics.js';
+import { registerTrace } from './trace.js';
 
 export type { CliDeps, CliIO, OpenLog, OpenLogOptions, Out } from './context.js';
 
@@ -74,6 +75,7 @@ Examples:
   registerBench(program, ctx);
   registerServe(program, ctx);
   registerKeys(program, ctx);
+  registerTrace(program, ctx);
   return { program, ctx };
 }
 

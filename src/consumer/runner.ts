@@ -61,7 +61,7 @@ export class Runner implements Subscription {
     this.pollMs = toMillis(options.pollInterval ?? 250, 'pollInterval');
     assertPositiveInt(this.leaseMs, 'lease');
     this.buffer = new SettleBuffer(log, topic, options.group, (error, settlement, outcome) => {
-      if (outcome === 'stale' && settlement.kind === 'ack') this.counts.stale++;
+      if (outcome === 'stale' && settlement.kind === 'ack') { this.counts.stale++; this.options.observer?.staleAck?.(settlement.position); }
       if (outcome === 'stale' && settlement.kind !== 'ack') return;
       this.options.onError?.(error ?? new HeraldError('HERALD_E_STALE_LEASE', `${settlement.kind} of ${topic}#${settlement.position} came after its lease was lost`));
     });
@@ -154,34 +154,45 @@ export class Runner implements Subscription {
 
   /** Handles one delivery; true when it failed and its key must wait for the retry. */
   private async process(d: Delivery): Promise<boolean> {
+    const observed = this.options.observer?.attempt(d);
     if (d.attempt > this.maxAttempts) {
       const error = d.lastError ?? { message: `lease expired ${d.attempt - 1} times without an ack` };
-      await this.deadLetter(d, error);
+      const dead = await this.deadLetter(d, error);
+      observed?.end(dead ? 'dead-lettered' : 'retry', error);
       return false;
     }
     const ctx: HandlerContext = { delivery: meta(d), signal: this.abort.signal };
     try {
-      await this.execute(d, ctx, this.buffer);
+      await (observed ? observed.run(() => this.execute(d, ctx, this.buffer)) : this.execute(d, ctx, this.buffer));
       this.counts.handled++;
+      observed?.end('ok');
       return false;
     } catch (error) {
-      if (isHeraldError(error, 'HERALD_E_STALE_LEASE')) { this.counts.stale++; this.options.onError?.(error, d); return false; }
+      if (isHeraldError(error, 'HERALD_E_STALE_LEASE')) { this.counts.stale++; this.options.onError?.(error, d); observed?.end('stale', error); return false; }
       this.counts.failed++;
       this.options.onError?.(error, d);
-      if (isPermanent(error) || d.attempt >= this.maxAttempts) { await this.deadLetter(d, toFailureInfo(error)); return false; }
+      if (isPermanent(error) || d.attempt >= this.maxAttempts) {
+        const dead = await this.deadLetter(d, toFailureInfo(error));
+        observed?.end(dead ? 'dead-lettered' : 'retry', error);
+        return false;
+      }
       const delayMs = backoffDelay(d.attempt, this.options.backoff);
       this.buffer.send({ kind: 'nack', position: d.position, leaseId: d.leaseId, delayMs, error: toFailureInfo(error) });
       this.wakeAfter(delayMs);
+      observed?.end('retry', error);
       return true;
     }
   }
 
-  private async deadLetter(d: Delivery, error: ReturnType<typeof toFailureInfo>): Promise<void> {
+  /** True when the event is in the dead-letter topic and acked; false when that failed (it will come back). */
+  private async deadLetter(d: Delivery, error: ReturnType<typeof toFailureInfo>): Promise<boolean> {
     try {
       await deadLetter(this.log, d, error, this.options.name);
       this.counts.deadLettered++;
+      return true;
     } catch (failure) {
       this.options.onError?.(failure, d); // the lease will expire and the event come back
+      return false;
     }
   }
 

@@ -46,6 +46,29 @@ export interface SubscribeOptions {
   requires?: readonly Capability[];
   /** Called for every failed attempt and every stale ack, for logging and metrics. */
   onError?: (error: unknown, delivery?: Delivery) => void;
+  /** Watches every attempt (tracing, metrics, outcome records); see `SubscriptionObserver`. */
+  observer?: SubscriptionObserver;
+}
+
+/** How one attempt at a delivery ended: handled, failed and to be retried, dead-lettered, or its lease lost. */
+export type AttemptOutcome = 'ok' | 'retry' | 'dead-lettered' | 'stale';
+
+/**
+ * Watches a subscription's deliveries. The runner calls `attempt` when it starts on a delivery,
+ * runs the handler through the attempt's `run`, then calls `end` once. It must be cheap and must
+ * not throw: it runs on the hot path of every event.
+ */
+export interface SubscriptionObserver {
+  attempt(delivery: Delivery): ObservedAttempt;
+  /** A batched ack of a handled event came after its lease was lost: the event will be delivered again. */
+  staleAck?(position: number): void;
+}
+
+export interface ObservedAttempt {
+  /** Runs the handler (e.g. with the attempt's span as the active context). */
+  run<R>(work: () => Promise<R>): Promise<R>;
+  /** `error`: why the attempt failed (retry, dead-lettered) or its lease was lost (stale). */
+  end(outcome: AttemptOutcome, error?: unknown): void;
 }
 
 export interface SubscriptionStats {

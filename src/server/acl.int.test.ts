@@ -70,6 +70,8 @@ describe('authorisation matrix (every route × every credential)', () => {
     createKey: async () => json('POST', '/v1/keys', { permissions: ['read:orders'] }),
     revokeKey: async () => ({ method: 'DELETE', path: `/v1/keys/${(await t.server.keys!.create({ tenant: 'acme', permissions: ['read:x'] })).info.id}` }),
     audit: async () => ({ method: 'GET', path: '/v1/audit?limit=5' }),
+    metrics: async () => ({ method: 'GET', path: '/metrics' }),
+    lineage: async () => ({ method: 'GET', path: '/v1/lineage/flow-1?topics=orders' }),
   };
   /** Mutating routes aimed at acme's real resources when the request must be refused. */
   const victim: Record<string, Fixture> = {

@@ -1,4 +1,5 @@
-import type { Middleware } from '../types.js';
+import type { CloudEvent } from '../../core/envelope.js';
+import type { HandlerContext, Middleware } from '../types.js';
 
 /** The subset of pino's (or console's) API herald logs through. */
 export interface Logger {
@@ -7,17 +8,39 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-/** Logs each attempt's outcome with its duration; never logs event data (it may hold secrets or PII). */
-export function logging(logger: Logger): Middleware {
+export interface LoggingOptions {
+  /** Also log the event's data. Off by default: data may hold secrets or personal data. */
+  data?: boolean;
+}
+
+/**
+ * The fields of a log line about handling `event`: where it came from, which attempt, and the
+ * ids that tie it to its flow (correlation, causation, the trace of its `traceparent`).
+ */
+export function eventLogFields(event: CloudEvent, ctx: HandlerContext): Record<string, unknown> {
+  const d = ctx.delivery;
+  const fields: Record<string, unknown> = {
+    topic: d.topic, group: d.group, position: d.position, attempt: d.attempt, eventId: event.id, type: event.type,
+    correlationId: typeof event.correlationid === 'string' ? event.correlationid : event.id,
+  };
+  if (typeof event.causationid === 'string') fields.causationId = event.causationid;
+  if (typeof event.traceparent === 'string' && event.traceparent.length === 55) fields.traceId = event.traceparent.slice(3, 35);
+  return fields;
+}
+
+/** Logs each attempt's outcome with its duration, as structured fields; never the event's data unless asked. */
+export function logging(logger: Logger, options: LoggingOptions = {}): Middleware {
   return (next) => async (event, ctx) => {
     const started = performance.now();
-    const fields = { topic: ctx.delivery.topic, group: ctx.delivery.group, position: ctx.delivery.position, id: event.id, type: event.type, attempt: ctx.delivery.attempt };
+    const fields = eventLogFields(event, ctx);
+    if (options.data === true && event.data !== undefined) fields.data = event.data;
     try {
       await next(event, ctx);
       logger.info({ ...fields, ms: Math.round((performance.now() - started) * 100) / 100 }, 'handled');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      logger.warn({ ...fields, ms: Math.round((performance.now() - started) * 100) / 100, error: message }, 'handler failed');
+      const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? { code: error.code } : {};
+      logger.warn({ ...fields, ms: Math.round((performance.now() - started) * 100) / 100, error: message, ...code }, 'handler failed');
       throw error;
     }
   };

@@ -6,6 +6,8 @@ import { deadLetterRoutes } from './dead-letters.js';
 import { groupRoutes } from './groups.js';
 import { healthRoutes } from './health.js';
 import { keyRoutes } from './keys.js';
+import { lineageRoutes } from './lineage.js';
+import { metricsRoutes } from './metrics.js';
 import { logOpRoutes } from './log-ops.js';
 import { publishRoutes } from './publish.js';
 import { readRoutes } from './read.js';
@@ -17,6 +19,7 @@ export function routeTable(version: string): RouteDef[] {
   const routes: RouteDef[] = [
     ...healthRoutes(), ...publishRoutes(), ...readRoutes(), ...groupRoutes(), ...sseRoutes(), ...wsRoutes(),
     ...adminTopicRoutes(), ...deadLetterRoutes(), ...logOpRoutes(), ...keyRoutes(), ...auditRoutes(),
+    ...metricsRoutes(), ...lineageRoutes(),
   ];
   let document: unknown;
   routes.push({

@@ -1,0 +1,12 @@
+export { Observability, Instrumentation, toObservability, type ObservabilityOptions } from './observability.js';
+export { Tracing, type TracingOptions } from './tracing.js';
+export { HeraldMetrics, ConsumerSeries, DEFAULT_BUCKETS, type Buckets, type MetricsOptions, type LogOperation } from './herald-metrics.js';
+export { HeraldObserver } from './observer.js';
+export { Registry, Counter, Histogram } from './registry.js';
+export { renderExposition, PROMETHEUS_CONTENT_TYPE, type MetricFamily, type MetricType, type Sample } from './exposition.js';
+export { collectLogMetrics, isTimedLog, type TimedLog, type TimingListener } from './log-metrics.js';
+export { OUTCOMES_TOPIC, OutcomeWriter, outcomeEvent, parseOutcome, type OutcomeRecord } from './outcomes.js';
+export { traceFlow, renderFlow, renderTree, assertCorrelationId, type Flow, type FlowNode, type FlowHandling, type FlowAttempt, type TraceFlowOptions } from './lineage.js';
+export { creationContextOf, formatTraceparent, withCreationContext, correlationOf } from './trace-context.js';
+export { jsonLogger, type JsonLoggerOptions, type LogLevel } from './json-logger.js';
+export type { PublishHook, Append } from './types.js';
