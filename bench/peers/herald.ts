@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSqliteLog, type SqliteLog } from '../../src/backends/sqlite/index.js';
+import { openSqliteLog } from '../../src/backends/sqlite/index.js';
+import type { EventLog } from '../../src/log/types.js';
 import { subscribe } from '../../src/consumer/subscribe.js';
 import { createEvent, type CloudEvent } from '../../src/core/envelope.js';
 import type { BenchPayload } from '../payload.js';
@@ -39,14 +40,15 @@ export class HeraldPeer implements Peer {
     const dir = join(this.dataDir, name);
     mkdirSync(dir, { recursive: true });
     const log = await openSqliteLog({ path: join(dir, 'herald.db'), durability: this.mode });
-    return new HeraldChannel(log, dir);
+    return new HeraldChannel(log, async () => rmSync(dir, { recursive: true, force: true }));
   }
 
   async close(): Promise<void> {}
 }
 
-class HeraldChannel implements Channel {
-  constructor(private readonly log: SqliteLog, private readonly dir: string) {}
+/** herald's API on any backend's log: the same code measures herald embedded and herald on X. */
+export class HeraldChannel implements Channel {
+  constructor(private readonly log: EventLog, private readonly cleanup: () => Promise<void>) {}
 
   async producer(): Promise<Producer> {
     const log = this.log;
@@ -76,6 +78,6 @@ class HeraldChannel implements Channel {
 
   async close(): Promise<void> {
     await this.log.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.cleanup();
   }
 }

@@ -55,7 +55,12 @@ function backendOf(o: Json, where: string): Partial<BackendConfig> & { kind?: Ba
   const durability = str(o, 'durability', where);
   if (durability !== undefined && durability !== 'fsync' && durability !== 'os') throw bad(where, 'backend.durability', 'fsync or os');
   const path = str(o, 'path', where);
-  return { ...(kind ? { kind: kind as BackendConfig['kind'] } : {}), ...(path ? { path } : {}), ...(durability ? { durability } : {}) };
+  const url = str(o, 'url', where);
+  const namespace = str(o, 'namespace', where);
+  return {
+    ...(kind ? { kind: kind as BackendConfig['kind'] } : {}), ...(path ? { path } : {}), ...(durability ? { durability } : {}),
+    ...(url ? { url } : {}), ...(namespace ? { namespace } : {}),
+  } as Partial<BackendConfig>;
 }
 
 /** A layer of settings: every field optional, validated, with the place it came from in errors. */
@@ -75,7 +80,7 @@ export function readConfigFile(file: string): ConfigLayer {
   const jwt = obj(o.jwt, 'jwt', where);
   if (jwt) unknownFields(jwt, ['secretFile', 'publicKeyFile', 'issuer', 'audience'], where, 'jwt.');
   const backend = obj(o.backend, 'backend', where);
-  if (backend) unknownFields(backend, ['kind', 'path', 'durability'], where, 'backend.');
+  if (backend) unknownFields(backend, ['kind', 'path', 'durability', 'url', 'namespace'], where, 'backend.');
   const tls = obj(o.tls, 'tls', where);
   if (tls) unknownFields(tls, ['cert', 'key'], where, 'tls.');
   const origins = o.allowOrigins;
@@ -93,10 +98,12 @@ export function readConfigFile(file: string): ConfigLayer {
   });
 }
 
-/** HERALD_BACKEND, HERALD_DB, HERALD_DURABILITY, HERALD_HOST, HERALD_PORT, HERALD_JWT_{SECRET_FILE,PUBLIC_KEY,ISSUER,AUDIENCE}. */
+/** HERALD_BACKEND, HERALD_BACKEND_URL, HERALD_NAMESPACE, HERALD_DB, HERALD_DURABILITY, HERALD_HOST, HERALD_PORT, HERALD_JWT_{SECRET_FILE,PUBLIC_KEY,ISSUER,AUDIENCE}. */
 export function configFromEnv(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
   const where = 'environment';
-  const backend = backendOf(prune({ kind: env.HERALD_BACKEND, path: env.HERALD_DB, durability: env.HERALD_DURABILITY }), where);
+  const backend = backendOf(prune({
+    kind: env.HERALD_BACKEND, path: env.HERALD_DB, durability: env.HERALD_DURABILITY, url: env.HERALD_BACKEND_URL, namespace: env.HERALD_NAMESPACE,
+  }), where);
   const jwt = prune({ secretFile: env.HERALD_JWT_SECRET_FILE, publicKeyFile: env.HERALD_JWT_PUBLIC_KEY, issuer: env.HERALD_JWT_ISSUER, audience: env.HERALD_JWT_AUDIENCE });
   return prune({
     ...(Object.keys(backend).length > 0 ? { backend } : {}),

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { describeBackend, type BackendConfig } from './backends.js';
 import { configFromEnv, mergeConfig, readConfigFile } from './config.js';
 import { resolveTarget } from './context.js';
 
@@ -31,6 +32,14 @@ describe('serve configuration', () => {
     assert.deepEqual(mergeConfig(fromFile, configFromEnv({ HERALD_BACKEND: 'memory' })).backend.kind, 'memory');
   });
 
+  it('points a scale-out backend at its server and namespace; printed URLs hide passwords', () => {
+    const fromFile = readConfigFile(file({ backend: { kind: 'postgres', url: 'postgres://app:s3cret@db:5432/prod', namespace: 'shop' } }));
+    assert.deepEqual(mergeConfig(fromFile).backend, { kind: 'postgres', url: 'postgres://app:s3cret@db:5432/prod', namespace: 'shop' });
+    const env = mergeConfig(configFromEnv({ HERALD_BACKEND: 'nats', HERALD_BACKEND_URL: 'nats://a:4222,nats://b:4222', HERALD_NAMESPACE: 'eu' }));
+    assert.deepEqual(env.backend, { kind: 'nats', url: 'nats://a:4222,nats://b:4222', namespace: 'eu' });
+    assert.equal(describeBackend(fromFile.backend as BackendConfig), 'postgres at postgres://app:***@db:5432/prod, namespace shop');
+  });
+
   it('takes JWT key files from the file and the environment, never the secrets', () => {
     const fromFile = readConfigFile(file({ jwt: { secretFile: '/etc/herald/jwt.secret', issuer: 'https://id.example.com' } }));
     const merged = mergeConfig(fromFile, configFromEnv({ HERALD_JWT_AUDIENCE: 'herald' }));
@@ -40,7 +49,7 @@ describe('serve configuration', () => {
 
   it('names the field of every mistake', () => {
     const cases: [unknown, RegExp][] = [
-      [{ backend: { kind: 'kafka' } }, /backend\.kind must be one of sqlite, memory/],
+      [{ backend: { kind: 'kafka' } }, /backend\.kind must be one of sqlite, memory, postgres, nats, redis, rabbitmq/],
       [{ backend: { kind: 'sqlite', durability: 'maybe' } }, /backend\.durability must be fsync or os/],
       [{ port: -1 }, /port must be an integer >= 0/],
       [{ port: '80x' }, /port must be an integer/],

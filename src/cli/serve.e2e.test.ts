@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { requireService, SERVICE_URLS } from '../../test/services.js';
 
 const BIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -142,6 +144,41 @@ describe('herald serve', () => {
     writeFileSync(config, JSON.stringify({ backend: { kind: 'kafka' } }));
     const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--config', config], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /backend\.kind must be one of sqlite, memory/);
+    assert.match(bad.stderr, /backend\.kind must be one of sqlite, memory, postgres, nats, redis, rabbitmq/);
+  });
+
+  it('runs on PostgreSQL when the config says so: what was published is there after a restart', async (t) => {
+    if (!(await requireService('postgres', (m) => t.skip(m)))) return;
+    const schema = `herald_serve_${process.pid}`;
+    const config = join(dir, 'pg.json');
+    writeFileSync(config, JSON.stringify({ backend: { kind: 'postgres', url: SERVICE_URLS.postgres, namespace: schema } }));
+    const start = async (): Promise<Running> => {
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dev', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } });
+      let stderr = '';
+      child.stdout.resume();
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      const deadline = Date.now() + 20_000;
+      while (!/listening on (\S+)/.test(stderr)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { child, url: /listening on (\S+)/.exec(stderr)![1]!, stderr: () => stderr };
+    };
+    try {
+      const first = await start();
+      assert.match(first.stderr(), /postgres at postgres:\/\/[^ ]*, namespace herald_serve_/);
+      const r = await fetch(`${first.url}/v1/topics/pg-orders/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: event('pg-1') });
+      assert.equal(r.status, 200, await r.text());
+      assert.equal(await stop(first), 0);
+      const second = await start();
+      const page = await (await fetch(`${second.url}/v1/topics/pg-orders/events?from=1`)).json() as { events: { event: { id: string } }[] };
+      assert.deepEqual(page.events.map((e) => e.event.id), ['pg-1']);
+      assert.equal(await stop(second), 0);
+    } finally {
+      const client = new pg.Client({ connectionString: SERVICE_URLS.postgres });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * What herald costs on each scale-out backend: the same publish and consume workloads through the
+ * raw client (the bench peers) and through herald's API on that backend, on the same server in the
+ * same run, as a ratio (issue 6: at most 15% throughput loss is the target).
+ *
+ *   npm run build && node dist/bench/backends.js [--events 20000] [--repetitions 3] [--only postgres,redis]
+ *
+ * Writes bench/results/<date>-backends.json and prints one line per backend and workload.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makePeer } from './peers/index.js';
+import { HeraldOnPeer } from './peers/herald-on.js';
+import { Unavailable, type Peer } from './peers/types.js';
+import { median } from './stats.js';
+import { consumeThroughput } from './workloads/consume.js';
+import { publishThroughput } from './workloads/publish.js';
+
+const BACKENDS = ['postgres', 'redis', 'nats', 'rabbitmq'] as const;
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, repetitions: { type: 'string', default: '3' }, only: { type: 'string' } } });
+const events = Number(values.events);
+const repetitions = Number(values.repetitions);
+const only = values.only?.split(',') ?? [...BACKENDS];
+
+interface Row { backend: string; workload: string; raw: number; herald: number; ratio: number; loss: number; rawRuns: number[]; heraldRuns: number[] }
+
+async function measure(peer: Peer, workload: 'publish' | 'consume', tag: string): Promise<number[]> {
+  const runs: number[] = [];
+  for (let r = 0; r < repetitions; r++) {
+    const name = `${tag}${workload}${r}`;
+    const m = workload === 'publish'
+      ? await publishThroughput(peer, name, { events, producers: 1, window: 1000, maxMs: 30_000 })
+      : await consumeThroughput(peer, name, { events, inFlight: 1000, maxMs: 60_000 });
+    runs.push(m.value);
+  }
+  return runs;
+}
+
+async function opened(peer: Peer): Promise<boolean> {
+  try {
+    await peer.open();
+    return true;
+  } catch (error) {
+    if (!(error instanceof Unavailable)) throw error;
+    console.log(`skipped ${peer.label}: ${error.message}`);
+    return false;
+  }
+}
+
+const rows: Row[] = [];
+const tag = `bb${process.pid.toString(36)}`;
+for (const backend of only) {
+  const raw = makePeer(backend, { dataDir: '', durableRedis: false });
+  const herald = new HeraldOnPeer(backend);
+  if (!(await opened(raw)) || !(await opened(herald))) continue;
+  try {
+    for (const workload of ['publish', 'consume'] as const) {
+      // Interleaved, so a change in the machine's load hits both alike.
+      const rawRuns = await measure(raw, workload, `${tag}r`);
+      const heraldRuns = await measure(herald, workload, `${tag}h`);
+      const r = median(rawRuns);
+      const h = median(heraldRuns);
+      const row = { backend, workload, raw: Math.round(r), herald: Math.round(h), ratio: h / r, loss: 1 - h / r, rawRuns, heraldRuns };
+      rows.push(row);
+      console.log(`${backend.padEnd(9)} ${workload.padEnd(8)} raw ${row.raw.toLocaleString('en-US').padStart(9)} ev/s  herald ${row.herald.toLocaleString('en-US').padStart(9)} ev/s  ratio ${row.ratio.toFixed(2)}`);
+    }
+  } finally {
+    await raw.close();
+    await herald.close();
+  }
+}
+
+const date = new Date().toISOString().slice(0, 10);
+const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${date}-backends.json`);
+writeFileSync(file, `${JSON.stringify({ date, host: hostname(), loadavg: loadavg(), events, repetitions, note: 'raw = the bench peer (the engine\'s own client, durable settings of the main suite except Redis as configured); herald = herald\'s EventLog and subscribe() on that engine', rows }, null, 2)}\n`);
+console.log(`wrote ${file}`);
