@@ -60,7 +60,7 @@ function backendOf(o: Json, where: string): Partial<BackendConfig> & { kind?: Ba
   return {
     ...(kind ? { kind: kind as BackendConfig['kind'] } : {}), ...(path ? { path } : {}), ...(durability ? { durability } : {}),
     ...(url ? { url } : {}), ...(namespace ? { namespace } : {}),
-  } as Partial<BackendConfig>;
+  };
 }
 
 /** A layer of settings: every field optional, validated, with the place it came from in errors. */
