@@ -5,7 +5,7 @@ import { assertPattern, matches } from './patterns.js';
  * What a key may do: actions on topic patterns. Written `actions:pattern`, e.g.
  * `publish:orders.>`, `read,subscribe:orders`, `*:>` (every action on every topic of the tenant).
  */
-export const ACTIONS = ['publish', 'subscribe', 'read', 'admin'] as const;
+export const ACTIONS = ['publish', 'subscribe', 'read', 'admin', 'metrics'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export interface Grant {
@@ -22,7 +22,7 @@ export function parseGrant(text: unknown, field = 'permission'): Grant {
   const names = text.slice(0, colon).split(',').map((a) => a.trim());
   const actions = names.includes('*') ? [...ACTIONS] : names;
   for (const a of actions) {
-    if (!isAction(a)) throw invalidArgument(`${field}: unknown action ${JSON.stringify(a)} (publish, subscribe, read, admin or *)`, { field });
+    if (!isAction(a)) throw invalidArgument(`${field}: unknown action ${JSON.stringify(a)} (publish, subscribe, read, admin, metrics or *)`, { field });
   }
   const pattern = text.slice(colon + 1).trim();
   assertPattern(pattern, field);

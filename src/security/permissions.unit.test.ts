@@ -5,7 +5,7 @@ import { allows, allowsAll, formatGrant, parseGrant, parseGrants } from './permi
 describe('permissions', () => {
   it('parse actions and a pattern; * means every action', () => {
     assert.deepEqual(parseGrant('publish,read:orders.>'), { actions: ['publish', 'read'], pattern: 'orders.>' });
-    assert.deepEqual(parseGrant('*:>').actions, ['publish', 'subscribe', 'read', 'admin']);
+    assert.deepEqual(parseGrant('*:>').actions, ['publish', 'subscribe', 'read', 'admin', 'metrics']);
     assert.equal(formatGrant(parseGrant('*:>')), '*:>');
     assert.equal(formatGrant(parseGrant('read,publish:a')), 'read,publish:a');
   });

@@ -26,7 +26,7 @@ function timingFamilies(log: EventLog): MetricFamily[] {
  */
 export function metricsRoutes(): RouteDef[] {
   return [{
-    id: 'metrics', method: 'GET', url: '/metrics', tag: 'health', permission: { kind: 'tenant', action: 'admin' },
+    id: 'metrics', method: 'GET', url: '/metrics', tag: 'health', permission: { kind: 'tenant', action: 'metrics' },
     summary: 'Prometheus metrics of the tenant\'s topics and consumer groups (text format 0.0.4): sizes, lag, oldest unacked age, dead letters; and the backend\'s write timings.',
     response: 'text/plain; version=0.0.4 (the Prometheus text exposition format)',
     handler: async (_req, reply, ctx) => {
