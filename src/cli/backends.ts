@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { openHerald } from '../herald.js';
+import { openSqliteLog } from '../backends/sqlite/index.js';
+import { tenantStreamTopic } from '../security/tenant-streams.js';
 import { MemoryLog } from '../log/memory/index.js';
 import type { EventLog } from '../log/types.js';
 import { DEFAULT_DB } from './context.js';
@@ -24,13 +25,14 @@ const DEFAULT_URL = {
 /** Opens the configured backend's log. */
 export async function openBackend(config: BackendConfig): Promise<EventLog> {
   switch (config.kind) {
+    // A tenant's streams land on that tenant's topics (tenant names may contain '-').
     case 'sqlite': {
       const path = config.path ?? DEFAULT_DB;
       mkdirSync(dirname(resolve(path)), { recursive: true });
-      return (await openHerald({ path, durability: config.durability ?? 'fsync' })).log;
+      return openSqliteLog({ path, durability: config.durability ?? 'fsync', streamTopic: tenantStreamTopic() });
     }
     case 'memory':
-      return new MemoryLog();
+      return new MemoryLog({ streamTopic: tenantStreamTopic() });
     // Imported when chosen, so a deployment needs only its own engine's driver installed.
     case 'postgres': {
       const { openPostgresLog } = await import('../backends/postgres/index.js');

@@ -8,6 +8,7 @@ import type {
 } from '../log/types.js';
 import { Http } from './http.js';
 import { AppendWatch } from './append-watch.js';
+import { RemoteStreams } from './remote-streams.js';
 import type {
   DeletedResponse, FetchResponse, GroupsResponse, InfoResponse, PublishResponse, ReadPage, RemovedResponse,
   SettleResponse, TopicsResponse, WireStartFrom,
@@ -53,6 +54,8 @@ export async function connectRemoteLog(options: RemoteLogOptions): Promise<Remot
 export class RemoteLog implements EventLog {
   readonly backend: string;
   readonly capabilities: Capabilities;
+  /** The server's event store, when its backend keeps streams (`hasStreams(log)` tells). */
+  readonly streams: RemoteStreams | undefined;
   private closed = false;
   private readonly watch: AppendWatch;
 
@@ -60,6 +63,11 @@ export class RemoteLog implements EventLog {
     this.backend = `remote:${info.backend}`;
     this.capabilities = { ...info.capabilities, transactionalAck: false };
     this.watch = new AppendWatch(pollMs, async (topic) => (await this.topicInfo(topic))?.head ?? 0);
+    this.streams = info.streams && new RemoteStreams({
+      http, pollMs, snapshots: info.streams.snapshots,
+      assertOpen: () => this.check(),
+      appended: (topic, head) => this.watch.appended(topic, head),
+    });
   }
 
   private check(): void {
@@ -176,9 +184,18 @@ export class RemoteLog implements EventLog {
     return (await this.http.request<DeletedResponse>('DELETE', `${topicPath(topic)}/events/${enc(String(position))}`)).deleted;
   }
 
+  /** False when there was no such topic; HERALD_E_UNSUPPORTED when the server's backend cannot delete topics. */
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.check();
+    assertTopic(topic);
+    const answer = await this.http.request<{ deleted: boolean } | undefined>('DELETE', topicPath(topic), { allowNotFound: true });
+    return answer?.deleted ?? false;
+  }
+
   /** Stops polling; the server and everything stored stay as they are. */
   async close(): Promise<void> {
     this.closed = true;
     this.watch.close();
+    this.streams?.close();
   }
 }

@@ -2,6 +2,7 @@ import type { CloudEvent } from '../core/envelope.js';
 import type {
   AppendReceipt, Capabilities, Delivery, FetchOptions, GroupInfo, Retention, SettleOutcome, Settlement, StoredEvent, TopicInfo,
 } from '../log/types.js';
+import type { RecordedEvent } from '../log/streams.js';
 
 /**
  * The JSON bodies of the herald HTTP API (`/v1`), shared by the server and the remote client.
@@ -25,6 +26,8 @@ export interface InfoResponse {
   tenant?: string;
   keyId?: string;
   permissions?: string[];
+  /** Present when the backend keeps event-sourced streams (the `/v1/streams` and `/v1/all` routes). */
+  streams?: { snapshots: boolean };
 }
 
 export interface PublishResponse { receipts: AppendReceipt[] }
@@ -46,6 +49,16 @@ export interface GroupsResponse { groups: GroupInfo[] }
 export type RetentionRequest = Retention;
 export interface RemovedResponse { removed: number }
 export interface DeletedResponse { deleted: boolean }
+
+/** The expected revision of a stream append, metadata change or delete, as a header (or `?expectedRevision=`). */
+export const EXPECTED_REVISION_HEADER = 'herald-expected-revision';
+/** A page of a stream or of `$all`. */
+export interface StreamPage {
+  events: RecordedEvent[];
+  /** The revision (stream) or `$all` position the next page starts from, or null when this page reached the end. */
+  next: number | null;
+}
+export interface AllHeadResponse { head: number }
 
 /** A frame the server sends on a WebSocket subscription (JSON text). */
 export type ServerFrame =

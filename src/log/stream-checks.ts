@@ -180,3 +180,8 @@ export function classifyAppend(stream: string, topic: string, ids: readonly stri
   }
   return 'retry';
 }
+
+/** Deleting a topic would pull the events out from under its streams: refused. */
+export function streamsOnTopic(topic: string): HeraldError {
+  return new HeraldError('HERALD_E_INVALID_ARGUMENT', `topic ${topic} holds the events of event-sourced streams: delete or tombstone the streams, not the topic`, { details: { field: 'topic', topic } });
+}

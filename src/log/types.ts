@@ -1,4 +1,5 @@
 import type { CloudEvent } from '../core/envelope.js';
+import { HeraldError } from '../core/errors.js';
 
 /**
  * The EventLog is what every backend implements: a small set of primitives on which the consumer
@@ -134,6 +135,12 @@ export interface EventLog {
   applyRetention(): Promise<number>;
   /** Removes one event (used to discard dead letters). */
   deleteEvent(topic: string, position: number): Promise<boolean>;
+  /**
+   * Removes a topic: its events, retention and consumer groups (its dead-letter topics are topics
+   * of their own). The name can be used again and starts empty. False when there was no such
+   * topic. Optional: a backend without it answers HERALD_E_UNSUPPORTED through `deleteTopic()`.
+   */
+  deleteTopic?(topic: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -141,6 +148,12 @@ export interface EventLog {
 export interface TransactionalLog<Tx = unknown> extends EventLog {
   /** Runs `work(tx)` and acks `delivery` atomically; throws HERALD_E_STALE_LEASE and rolls back if the lease was lost. */
   ackWith<R>(delivery: Delivery, work: (tx: Tx) => R): R;
+}
+
+/** Deletes `topic` on a backend that can; HERALD_E_UNSUPPORTED naming the backend otherwise. */
+export async function deleteTopic(log: EventLog, topic: string): Promise<boolean> {
+  if (!log.deleteTopic) throw new HeraldError('HERALD_E_UNSUPPORTED', `the ${log.backend} backend cannot delete topics`);
+  return log.deleteTopic(topic);
 }
 
 export function isTransactional(log: EventLog): log is TransactionalLog {

@@ -10,3 +10,4 @@ export { TENANT, TenantNames, assertTenant } from './tenants.js';
 export { JwtVerifier, type JwtAlgorithm, type JwtFailure, type JwtIdentity, type JwtOptions, type JwtResult } from './jwt.js';
 export { loadJwtOptions, type JwtFiles } from './jwt-config.js';
 export { looksLikeJws, signJwt, type JwtSigningKey } from './jwt-encoding.js';
+export { TenantStreams, streamPrefixOf, tenantStreamTopic } from './tenant-streams.js';

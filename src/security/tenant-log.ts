@@ -5,8 +5,10 @@ import type {
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
 } from '../log/types.js';
 import { TenantNames } from './tenants.js';
+import { TenantStreams } from './tenant-streams.js';
 import { renameDeadLetterTopic } from '../log/dead-letters.js';
 import { isDeadLetterTopic } from '../log/names.js';
+import { hasStreams, type StreamStore } from '../log/streams.js';
 
 /**
  * One tenant's view of a shared EventLog: every topic it names is mapped into its namespace
@@ -17,9 +19,16 @@ import { isDeadLetterTopic } from '../log/names.js';
 export class TenantLog implements EventLog {
   readonly names: TenantNames;
   private closed = false;
+  private streamView: TenantStreams | undefined;
 
   constructor(private readonly inner: EventLog, tenant: string) {
     this.names = new TenantNames(tenant);
+  }
+
+  /** The tenant's streams (see TenantStreams), when the shared log keeps streams. */
+  get streams(): StreamStore | undefined {
+    if (!hasStreams(this.inner)) return undefined;
+    return (this.streamView ??= new TenantStreams(this.inner.streams, this.names, () => this.check()));
   }
 
   get tenant(): string {
@@ -140,6 +149,13 @@ export class TenantLog implements EventLog {
 
   deleteEvent(topic: string, position: number): Promise<boolean> {
     return this.call(() => this.inner.deleteEvent(this.scope(topic), position));
+  }
+
+  /** Present when the inner log can delete topics. */
+  get deleteTopic(): ((topic: string) => Promise<boolean>) | undefined {
+    const inner = this.inner;
+    if (!inner.deleteTopic) return undefined;
+    return (topic) => this.call(() => inner.deleteTopic!(this.scope(topic)));
   }
 
   async close(): Promise<void> {

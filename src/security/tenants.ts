@@ -45,10 +45,10 @@ export class TenantNames {
     return this.owns(stored) ? stored.slice(this.prefix.length) : stored;
   }
 
-  /** The same error with every stored name shown as the tenant sees it. */
-  rewrite(error: unknown): unknown {
+  /** The same error with every stored name shown as the tenant sees it (`prefixes`: the tenant's other name prefixes). */
+  rewrite(error: unknown, prefixes: readonly string[] = []): unknown {
     if (!(error instanceof HeraldError)) return error;
-    const strip = (text: string): string => text.split(this.prefix).join('');
+    const strip = (text: string): string => [this.prefix, ...prefixes].reduce((t, prefix) => t.split(prefix).join(''), text);
     const details = JSON.parse(strip(JSON.stringify(error.details))) as Record<string, unknown>;
     const copy = new HeraldError(error.code, strip(error.message), { details, retryable: error.retryable, cause: error });
     copy.stack = error.stack === undefined ? undefined : strip(error.stack);

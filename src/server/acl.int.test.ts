@@ -52,6 +52,11 @@ describe('authorisation matrix (every route × every credential)', () => {
     websocket: async () => ({ method: 'GET', path: '/v1/topics/orders/ws?from=earliest', kind: 'ws' }),
     listTopics: async () => ({ method: 'GET', path: '/v1/topics' }),
     setRetention: async () => json('PUT', '/v1/topics/orders/retention', {}),
+    createTopic: async () => json('PUT', '/v1/topics/orders', { retention: {} }),
+    deleteTopic: async () => {
+      await acme.append('scratch', [createEvent({ type: 'x' })]);
+      return { method: 'DELETE', path: '/v1/topics/scratch' };
+    },
     applyRetention: async () => ({ method: 'POST', path: '/v1/retention/apply' }),
     listGroups: async () => ({ method: 'GET', path: '/v1/groups' }),
     topicGroups: async () => ({ method: 'GET', path: '/v1/topics/orders/groups' }),
@@ -72,6 +77,18 @@ describe('authorisation matrix (every route × every credential)', () => {
     audit: async () => ({ method: 'GET', path: '/v1/audit?limit=5' }),
     metrics: async () => ({ method: 'GET', path: '/metrics' }),
     lineage: async () => ({ method: 'GET', path: '/v1/lineage/flow-1?topics=orders' }),
+    appendToStream: async () => ({ method: 'POST', path: '/v1/streams/orders-1/events', type: 'application/cloudevents-batch+json', body: JSON.stringify([createEvent({ type: 'x', data: 1 })]) }),
+    readStream: async () => ({ method: 'GET', path: '/v1/streams/orders-1/events?limit=50' }),
+    streamInfo: async () => ({ method: 'GET', path: '/v1/streams/orders-1' }),
+    setStreamMetadata: async () => json('PUT', '/v1/streams/orders-1/metadata', { custom: { n: 1 } }),
+    deleteStream: async () => ({ method: 'DELETE', path: '/v1/streams/orders-1' }),
+    loadSnapshot: async () => {
+      await acme.streams!.snapshots!.saveSnapshot('orders-1', { revision: 1, version: 1, state: { marker: MARKER } });
+      return { method: 'GET', path: '/v1/streams/orders-1/snapshot' };
+    },
+    saveSnapshot: async () => json('PUT', '/v1/streams/orders-1/snapshot', { revision: 1, version: 1, state: {} }),
+    readAll: async () => ({ method: 'GET', path: '/v1/all/events?limit=50' }),
+    allHead: async () => ({ method: 'GET', path: '/v1/all' }),
   };
   /** Mutating routes aimed at acme's real resources when the request must be refused. */
   const victim: Record<string, Fixture> = {
@@ -91,6 +108,7 @@ describe('authorisation matrix (every route × every credential)', () => {
     t = await testServer({ limits: { authFailures: { perSecond: 10_000, burst: 10_000 } } });
     acme = new TenantLog(t.log, 'acme');
     await acme.append('orders', [createEvent({ type: 'secret.thing', data: { marker: MARKER } })]);
+    await acme.streams!.appendToStream('orders-1', [createEvent({ type: 'secret.thing', data: { marker: MARKER } })]);
     dlqPosition = await newDeadLetter();
     const acmeKey = await t.server.keys!.create({ tenant: 'acme', permissions: ['*:>'] });
     keys.right = acmeKey.key;
@@ -110,11 +128,12 @@ describe('authorisation matrix (every route × every credential)', () => {
   after(() => t.close());
 
   it('every route declares a permission and has a fixture in this matrix', () => {
-    const kinds = new Set(['public', 'authenticated', 'topic', 'tenant']);
+    const kinds = new Set(['public', 'authenticated', 'topic', 'stream', 'tenant']);
     for (const def of t.server.routes) {
       assert.ok(def.permission && kinds.has(def.permission.kind), `${def.method} ${def.url} declares no permission`);
       assert.ok(fixtures[def.id], `${def.id} (${def.method} ${def.url}) has no fixture in the ACL matrix: add one`);
       if (def.permission.kind === 'topic') assert.match(def.url, /:topic\b/, `${def.id} is per topic but has no :topic`);
+      if (def.permission.kind === 'stream') assert.match(def.url, /:stream\b/, `${def.id} is per stream but has no :stream`);
     }
   });
 
@@ -157,6 +176,7 @@ describe('authorisation matrix (every route × every credential)', () => {
 
   it('another tenant with every permission sees none of acme\'s data and changes none of it', async () => {
     const before = await acme.topicInfo('orders');
+    const streamBefore = await acme.streams!.streamInfo('orders-1');
     for (const def of t.server.routes) {
       if (def.permission.kind === 'public') continue;
       const answer = await send(await (victim[def.id] ?? fixtures[def.id]!)(), bearer(keys.other!));
@@ -170,6 +190,7 @@ describe('authorisation matrix (every route × every credential)', () => {
     }
     assert.ok(t.server.keys!.authenticate(keys.right!).ok);
     assert.deepEqual(await acme.topicInfo('orders'), before, 'acme\'s topic is unchanged');
+    assert.deepEqual(await acme.streams!.streamInfo('orders-1'), streamBefore, 'acme\'s stream is unchanged');
   });
 
   it('secrets never reach the logs: every key above, and one sent in the query, a header and a body of every route (S8)', async () => {

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../core/errors.js';
 import { assertTopic } from '../log/names.js';
+import { assertStreamName } from '../log/stream-checks.js';
+import { categoryOf } from '../log/streams.js';
 import { bearerToken } from '../security/api-keys.js';
 import { looksLikeJws } from '../security/jwt-encoding.js';
 import { ACTIONS, allows, allowsAll } from '../security/permissions.js';
@@ -36,7 +38,7 @@ function presentedCredential(req: FastifyRequest, jwt: boolean): string | undefi
 
 /**
  * The onRequest hook: runs before the body is read, so a request without the right credentials
- * costs no parsing. Order: credentials (401), rate (429), topic name (400), permission (403).
+ * costs no parsing. Order: credentials (401), rate (429), topic or stream name (400), permission (403).
  */
 export function authorize(gateway: Gateway) {
   return async (req: FastifyRequest): Promise<void> => {
@@ -61,6 +63,13 @@ export function authorize(gateway: Gateway) {
       else new TenantNames(principal.tenant).scope(topic);
       if (!allows(principal.grants, permission.action, topic!)) {
         throw new HeraldError('HERALD_E_FORBIDDEN', `this key may not ${permission.action} topic ${topic!}`, { details: { action: permission.action, topic } });
+      }
+    } else if (permission.kind === 'stream') {
+      const stream = paramsOf(req).stream;
+      assertStreamName(stream);
+      const category = categoryOf(stream);
+      if (!allows(principal.grants, permission.action, category)) {
+        throw new HeraldError('HERALD_E_FORBIDDEN', `this key may not ${permission.action} streams of category ${category}`, { details: { action: permission.action, topic: category } });
       }
     } else if (permission.kind === 'tenant' && !allowsAll(principal.grants, permission.action)) {
       throw new HeraldError('HERALD_E_FORBIDDEN', `this key may not ${permission.action} every topic of its tenant (it needs "${permission.action}:>")`, { details: { action: permission.action } });

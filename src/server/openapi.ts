@@ -7,6 +7,8 @@ const ERRORS: Record<number, string> = {
   401: 'no valid API key (HERALD_E_UNAUTHENTICATED)',
   403: 'the key may not do this (HERALD_E_FORBIDDEN)',
   404: 'not found (HERALD_E_NOT_FOUND)',
+  409: 'the stream is not at the expected revision (HERALD_E_WRONG_REVISION); details.actualRevision says where it is',
+  410: 'the stream was tombstoned (HERALD_E_STREAM_DELETED)',
   413: 'body too large (HERALD_E_TOO_LARGE)',
   429: 'rate limited (HERALD_E_RATE_LIMITED); see Retry-After',
   503: 'shutting down or busy (HERALD_E_UNAVAILABLE); see Retry-After',
@@ -20,7 +22,7 @@ function operation(def: RouteDef): Json {
     name, in: 'query', required: doc.required ?? false, description: doc.description, schema: { type: doc.type ?? 'string' },
   }));
   const responses: Json = { [String(def.status ?? 200)]: { description: def.response } };
-  const codes = def.permission.kind === 'public' ? [503] : [400, 401, 403, 404, 429, 503, ...(def.body ? [413] : [])];
+  const codes = def.permission.kind === 'public' ? [503] : [400, 401, 403, 404, 429, 503, ...(def.body ? [413] : []), ...(def.permission.kind === 'stream' ? [409, 410] : [])];
   for (const code of codes) responses[String(code)] = errorResponse(ERRORS[code]!);
   const op: Json = {
     operationId: def.id,
@@ -52,7 +54,7 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): J
     info: {
       title: 'herald',
       version,
-      description: 'Publish CloudEvents, read and replay topics, consume with leases, stream over SSE and WebSocket, and administer topics, groups, dead letters and keys. '
+      description: 'Publish CloudEvents, read and replay topics, consume with leases, stream over SSE and WebSocket, append to and read event-sourced streams, and administer topics, groups, dead letters and keys. '
         + 'Every route but health and this document needs an API key (Authorization: Bearer hk_<id>_<secret>) or, when the server is configured for them, a JWT (HS256 or EdDSA), with the permission it names in x-herald-permission.',
     },
     paths,

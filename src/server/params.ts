@@ -5,7 +5,8 @@ import { parseJson } from './safe-json.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-function single(query: Query, name: string): string | undefined {
+/** A query parameter given at most once. */
+export function single(query: Query, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value)) throw invalidArgument(`${name} may be given once`, { field: name });
   return value;

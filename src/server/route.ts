@@ -15,12 +15,15 @@ export type { Principal } from './principal.js';
  * - `public`: no credentials (health, readiness, the OpenAPI document);
  * - `authenticated`: any valid key (who am I, what can the backend do);
  * - `topic`: `action` on the route's `:topic` parameter, within the key's tenant;
+ * - `stream`: `action` on the category of the route's `:stream` parameter (`order` for
+ *   `order-1`: the topic its events land on), within the key's tenant;
  * - `tenant`: `action` on every topic of the tenant (a grant on `>`): listings, keys, audit.
  */
 export type Permission =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'topic'; action: Action }
+  | { kind: 'stream'; action: Action }
   | { kind: 'tenant'; action: Action };
 
 export interface RequestContext {

@@ -19,6 +19,28 @@ export function adminSuite(target: ConformanceTarget): void {
       assert.equal(await log.topicInfo('gamma'), undefined);
     }));
 
+    it('deleteTopic removes events, retention and groups; the name starts empty again', withLog(target, [], async (log, t) => {
+      if (!log.deleteTopic) return t.skip(`${log.backend} cannot delete topics (deleteTopic is optional)`);
+      await log.append('doomed', makeEvents(4));
+      await log.append('kept', makeEvents(1));
+      await log.setRetention('doomed', { maxCount: 100 });
+      await consumeAll(log, 'doomed', 'g');
+      assert.equal(await log.deleteTopic('doomed'), true);
+      assert.equal(await log.topicInfo('doomed'), undefined);
+      assert.ok(!(await log.topics()).some((x) => x.topic === 'doomed'));
+      assert.deepEqual(await log.groups('doomed'), []);
+      assert.equal((await log.topicInfo('kept'))?.count, 1, 'other topics are untouched');
+      const events: unknown[] = [];
+      for await (const e of log.read('doomed')) events.push(e);
+      assert.deepEqual(events, []);
+      assert.equal(await log.deleteTopic('doomed'), false, 'a second delete finds nothing');
+      const again = positions(await log.append('doomed', makeEvents(2)));
+      assert.equal(again.length, 2);
+      assert.deepEqual((await log.topicInfo('doomed'))?.retention, {}, 'the retention went with the topic');
+      assert.equal((await log.topicInfo('doomed'))?.count, 2);
+      assert.deepEqual(dataOf(await consumeAll(log, 'doomed', 'g')), [0, 1], 'a group of the old topic starts afresh');
+    }));
+
     it('groups() reports cursor, pending and lag', withLog(target, [], async (log) => {
       const p = positions(await log.append('orders', makeEvents(5)));
       await log.append('other', makeEvents(1));

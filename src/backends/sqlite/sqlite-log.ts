@@ -20,6 +20,7 @@ import { checkReadArgs, PageReader } from './reader.js';
 import { applyRetention } from './retention.js';
 import { SqliteStreams } from './sqlite-streams.js';
 import { StreamWriter } from './stream-writer.js';
+import { deleteTopicTx } from './topic-delete.js';
 import { ensureTopic, findTopic, infoOf, resetGroupRow, topicRow } from './topics.js';
 
 /**
@@ -210,6 +211,14 @@ export class SqliteLog implements TransactionalLog<Database.Database>, StreamLog
     assertTopic(topic);
     assertPositiveInt(position, 'position');
     const removed = await this.writeAsync(() => deleteEventTx(this.engine.ctx, topic, position), `deleting ${topic}#${position}`);
+    await this.durable();
+    return removed;
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.assertWritable();
+    assertTopic(topic);
+    const removed = await this.writeAsync(() => deleteTopicTx(this.engine.ctx, topic), `deleting topic ${topic}`);
     await this.durable();
     return removed;
   }

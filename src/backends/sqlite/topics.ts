@@ -10,7 +10,7 @@ export interface Ctx {
   db: Database.Database;
   st: Statements;
   multi: MultiRows;
-  /** Topic ids never change once made (topics are never dropped), so they are cached. */
+  /** Topic ids are cached; deleteTopic and a rolled-back transaction forget them. */
   topicIds: Map<string, number>;
 }
 

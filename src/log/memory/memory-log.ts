@@ -5,7 +5,7 @@ import { assertEventAt } from '../event-at.js';
 import { KeyGate } from '../key-gate.js';
 import { assertGroup, assertPositiveInt, assertStartFrom, assertTopic } from '../names.js';
 import { resolveStart, searchByTime } from '../start.js';
-import { assertStreamTopicOption, type StreamTopic } from '../stream-checks.js';
+import { assertStreamTopicOption, streamsOnTopic, type StreamTopic } from '../stream-checks.js';
 import type { StreamLog } from '../streams.js';
 import { checkSettlements } from '../validate.js';
 import type {
@@ -308,6 +308,16 @@ export class MemoryLog implements EventLog, StreamLog {
     if (!stored || stored.position !== position) return false;
     t.events.splice(index, 1);
     t.ids.delete(stored.event.id);
+    return true;
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    const t = this.topicsByName.get(topic);
+    if (!t) return false;
+    if (this.streams.usesTopic(topic)) throw streamsOnTopic(topic);
+    this.topicsByName.delete(topic);
     return true;
   }
 

@@ -55,6 +55,11 @@ export class MemoryStreams implements StreamStore {
     this.snapshots = new MemorySnapshots(() => host.assertOpen());
   }
 
+  /** Whether any stream's events live on `topic` (such a topic cannot be deleted under them). */
+  usesTopic(topic: string): boolean {
+    return (this.byPosition.get(topic)?.size ?? 0) > 0;
+  }
+
   async appendToStream(stream: string, events: readonly CloudEvent[], options?: StreamAppendOptions): Promise<StreamAppendResult> {
     this.host.assertOpen();
     assertStreamName(stream);

@@ -1,6 +1,6 @@
 import type { GroupsResponse, RemovedResponse, TopicsResponse } from '../../client/wire.js';
-import { invalidArgument } from '../../core/errors.js';
-import type { Retention, StartFrom } from '../../log/types.js';
+import { HeraldError, invalidArgument } from '../../core/errors.js';
+import { deleteTopic, type Retention, type StartFrom } from '../../log/types.js';
 import { jsonBody, startFromJson } from '../params.js';
 import { paramsOf, type RouteDef } from '../route.js';
 
@@ -11,6 +11,29 @@ export function adminTopicRoutes(): RouteDef[] {
       id: 'listTopics', method: 'GET', url: '/v1/topics', tag: 'admin', permission: { kind: 'tenant', action: 'admin' },
       summary: 'Every topic of the tenant with head, first position, count and retention.', response: '{ topics: [TopicInfo] }',
       handler: async (_req, _reply, ctx): Promise<TopicsResponse> => ({ topics: await ctx.log.topics() }),
+    },
+    {
+      id: 'createTopic', method: 'PUT', url: '/v1/topics/:topic', tag: 'admin', permission: { kind: 'topic', action: 'admin' },
+      summary: 'Create a topic with its retention (a topic is also created by its first event); an existing topic gets the retention. Topics have no partitions: per-key order and parallelism come from consumer groups.',
+      body: { contentTypes: ['application/json'], description: '{ retention?: { maxAgeMs?, maxCount? } }' }, response: 'TopicInfo',
+      handler: async (req, _reply, ctx) => {
+        const topic = paramsOf(req).topic!;
+        const body: Record<string, unknown> = req.body === undefined || req.body === null || req.body === '' ? {} : jsonBody(req);
+        const retention = (body.retention ?? {}) as Retention;
+        if (typeof retention !== 'object' || retention === null || Array.isArray(retention)) throw invalidArgument('retention must be an object { maxAgeMs?, maxCount? }', { field: 'retention' });
+        await ctx.log.setRetention(topic, retention);
+        return (await ctx.log.topicInfo(topic)) ?? { topic, head: 0, first: 1, count: 0, retention };
+      },
+    },
+    {
+      id: 'deleteTopic', method: 'DELETE', url: '/v1/topics/:topic', tag: 'admin', permission: { kind: 'topic', action: 'admin' },
+      summary: 'Delete a topic with its events, retention and consumer groups (its dead-letter topics are topics of their own). 404 when there is none.',
+      response: '{ topic, deleted: true }',
+      handler: async (req, _reply, ctx) => {
+        const topic = paramsOf(req).topic!;
+        if (!(await deleteTopic(ctx.log, topic))) throw new HeraldError('HERALD_E_NOT_FOUND', `no topic ${topic}`);
+        return { topic, deleted: true };
+      },
     },
     {
       id: 'setRetention', method: 'PUT', url: '/v1/topics/:topic/retention', tag: 'admin', permission: { kind: 'topic', action: 'admin' },

@@ -2,6 +2,7 @@ import { KEYS_TOPIC } from '../../security/key-store.js';
 import { formatGrant } from '../../security/permissions.js';
 import type { InfoResponse } from '../../client/wire.js';
 import { HeraldError } from '../../core/errors.js';
+import { hasStreams } from '../../log/streams.js';
 import type { RouteDef } from '../route.js';
 
 /** Liveness, readiness and "who am I". */
@@ -35,6 +36,7 @@ export function healthRoutes(): RouteDef[] {
         if (principal.tenant !== undefined) info.tenant = principal.tenant;
         if (principal.keyId !== undefined) info.keyId = principal.keyId;
         if (!principal.dev) info.permissions = principal.grants.map(formatGrant);
+        if (hasStreams(log)) info.streams = { snapshots: log.streams.snapshots !== undefined };
         return info;
       },
     },

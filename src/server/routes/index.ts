@@ -12,12 +12,14 @@ import { logOpRoutes } from './log-ops.js';
 import { publishRoutes } from './publish.js';
 import { readRoutes } from './read.js';
 import { sseRoutes } from './sse.js';
+import { streamRoutes } from './streams.js';
 import { wsRoutes } from './ws.js';
 
 /** The route table: every route of the server, each declaring its permission. */
 export function routeTable(version: string): RouteDef[] {
   const routes: RouteDef[] = [
     ...healthRoutes(), ...publishRoutes(), ...readRoutes(), ...groupRoutes(), ...sseRoutes(), ...wsRoutes(),
+    ...streamRoutes(),
     ...adminTopicRoutes(), ...deadLetterRoutes(), ...logOpRoutes(), ...keyRoutes(), ...auditRoutes(),
     ...metricsRoutes(), ...lineageRoutes(),
   ];

@@ -16,6 +16,14 @@ export function topicSuite(suite: Suite): void {
       assert.deepEqual(ns(onTopic), [1, 2, 3]);
     }));
 
+    it('a topic that carries streams cannot be deleted from under them', withStreams(suite, async (log, t) => {
+      if (!log.deleteTopic) return t.skip(`${log.backend} cannot delete topics`);
+      await log.streams.appendToStream('order-1', evs(1));
+      const error = await expectError(() => log.deleteTopic!('order'), 'HERALD_E_INVALID_ARGUMENT', 'topic');
+      assert.match(error.message, /holds the events of event-sourced streams/);
+      assert.deepEqual(revisions(await readStream(log, 'order-1')), [1]);
+    }));
+
     it('a consumer group on the topic receives stream events like any others', withStreams(suite, async (log) => {
       const s = log.streams;
       await s.appendToStream('order-1', evs(2));
