@@ -52,7 +52,9 @@ describe('request limits', () => {
     const [a, b] = [await t.key(), await t.key()];
     const statuses: number[] = [];
     let retryAfter: string | null = null;
-    for (let i = 0; i < 7; i++) {
+    // The bucket refills while requests run, so a slow machine may get a few more through before
+    // the first 429: assert the burst, then that the limit bites, not an exact sequence.
+    while (!statuses.includes(429) && statuses.length < 100) {
       const answer = await call(`${t.url}/v1/topics/orders/events`, { headers: bearer(a) });
       statuses.push(answer.status);
       if (answer.status === 429) {
@@ -60,7 +62,8 @@ describe('request limits', () => {
         assert.equal((answer.body as { error: { code: string; retryable: boolean } }).error.code, 'HERALD_E_RATE_LIMITED');
       }
     }
-    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200], 'the burst passes');
+    assert.equal(statuses.at(-1), 429, `the limit bites: ${statuses.join(',')}`);
     assert.equal(retryAfter, '1');
     assert.equal((await call(`${t.url}/v1/topics/orders/events`, { headers: bearer(b) })).status, 200, 'another key has its own budget');
     await new Promise((r) => setTimeout(r, 1_000));
@@ -70,8 +73,9 @@ describe('request limits', () => {
   it('failed authentications from one address are rate limited too', async () => {
     const t = await server({ limits: { authFailures: { perSecond: 1, burst: 3 } } });
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await call(`${t.url}/v1/topics/orders/events`, { headers: { authorization: 'Bearer hk_guess' } })).status);
-    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    while (!statuses.includes(429) && statuses.length < 50) statuses.push((await call(`${t.url}/v1/topics/orders/events`, { headers: { authorization: 'Bearer hk_guess' } })).status);
+    assert.deepEqual(statuses.slice(0, 3), [401, 401, 401], 'the burst of failures is answered 401');
+    assert.equal(statuses.at(-1), 429, `then the address is limited: ${statuses.join(',')}`);
   });
 
   it('a key may hold only so many open streams', async () => {
