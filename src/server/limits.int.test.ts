@@ -72,7 +72,7 @@ describe('request limits', () => {
 
   it('failed authentications from one address are rate limited too', async () => {
     const t = await server({ limits: { authFailures: { perSecond: 1, burst: 3 } } });
-    const statuses = [];
+    const statuses: number[] = [];
     while (!statuses.includes(429) && statuses.length < 50) statuses.push((await call(`${t.url}/v1/topics/orders/events`, { headers: { authorization: 'Bearer hk_guess' } })).status);
     assert.deepEqual(statuses.slice(0, 3), [401, 401, 401], 'the burst of failures is answered 401');
     assert.equal(statuses.at(-1), 429, `then the address is limited: ${statuses.join(',')}`);
