@@ -27,7 +27,7 @@ test('npm start: the server on the embedded backend, the demo as its client, the
     const key = readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim();
     assert.equal((await fetch(`${url}/v1/topics`)).status, 401, 'secure by default');
     const topics = await (await fetch(`${url}/v1/topics`, { headers: { authorization: `Bearer ${key}` } })).json() as { topics: { topic: string; count: number }[] };
-    assert.ok((topics.topics.find((t) => t.topic === 'orders')?.count ?? 0) >= 8, JSON.stringify(topics));
+    assert.ok((topics.topics.find((t) => t.topic === 'order')?.count ?? 0) >= 8, JSON.stringify(topics));
     const keys = await (await fetch(`${url}/v1/keys`, { headers: { authorization: `Bearer ${key}` } })).json() as { keys: { name?: string; revokedAt?: string }[] };
     assert.ok(keys.keys.filter((k) => k.name === 'order-flow demo').every((k) => k.revokedAt), 'the demo\'s key is revoked when it is done');
     child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { consume, type ConsumeOptions, type Message } from './consumer/consume.j
 import type { Handler, HandlerContext, SubscribeOptions, Subscription } from './consumer/types.js';
 import { followUp, publisher, toEvents, type Publishable, type PublishOptions, type Publisher } from './publisher.js';
 import { toObservability, type Instrumentation, type Observability, type ObservabilityOptions } from './observability/observability.js';
+import { Governance, type GovernanceOptions } from './governance.js';
 
 export interface HeraldOptions {
   /** A ready backend; default: the embedded SQLite log at `path`. */
@@ -25,6 +26,11 @@ export interface HeraldOptions {
    * provider is registered, metrics on, outcomes off), options, or a shared `Observability`.
    */
   observability?: boolean | ObservabilityOptions | Observability;
+  /**
+   * PII encryption (`pii: { keys }`), signing (`signing`), signature checks in subscriptions
+   * (`verify`) and claim checks for large payloads (`claimCheck`): see docs/governance.md.
+   */
+  governance?: GovernanceOptions;
 }
 
 /** Handlers get the delivery, an abort signal, and `publish`, which keeps the correlation chain. */
@@ -39,9 +45,20 @@ export class Herald implements Publisher {
   private readonly pub: Publisher;
   private readonly instrumentation: Instrumentation | undefined;
 
-  constructor(readonly log: EventLog, private readonly source?: string, observability?: Observability) {
+  private readonly governance: Governance | undefined;
+  private readonly prepare: ((event: CloudEvent, contract?: EventContract<unknown>) => Promise<CloudEvent>) | undefined;
+
+  constructor(readonly log: EventLog, private readonly source?: string, observability?: Observability, governance?: GovernanceOptions) {
     this.instrumentation = observability?.instrument(log);
-    this.pub = publisher(log, source, undefined, this.instrumentation?.publish);
+    const g = governance ? new Governance(governance) : undefined;
+    this.governance = g?.active ? g : undefined;
+    this.prepare = this.governance ? (event, contract) => this.governance!.prepare(event, contract) : undefined;
+    this.pub = publisher(log, source, undefined, this.instrumentation?.publish, this.prepare);
+  }
+
+  /** A stored event as handlers see it: its claim-checked payload fetched and its PII decrypted (for `read` and `consume`). */
+  open(event: CloudEvent): Promise<CloudEvent> {
+    return this.governance ? this.governance.open(event) : Promise.resolve(event);
   }
 
   /** The instrumentation given to `openHerald({ observability })`: `observability.prometheus()` renders its metrics. */
@@ -57,7 +74,7 @@ export class Herald implements Publisher {
 
   /** Publishes several events atomically: all are appended, in order, or none. */
   async publishAll(topic: string, items: readonly Publishable[]): Promise<AppendReceipt[]> {
-    const events = await toEvents(items, this.source === undefined ? {} : { source: this.source });
+    const events = await toEvents(items, { ...(this.source === undefined ? {} : { source: this.source }), ...(this.prepare ? { prepare: this.prepare } : {}) });
     const hook = this.instrumentation?.publish;
     return hook ? hook(topic, events, (stamped) => this.log.append(topic, stamped)) : this.log.append(topic, events);
   }
@@ -67,8 +84,9 @@ export class Herald implements Publisher {
     const instr = this.instrumentation;
     const observer = instr && !options.observer ? instr.observer(topic, options.group, options.name) : undefined;
     const traced = instr?.tracesPublishes ?? false;
-    const sub = subscribe<T>(this.log, topic, observer ? { ...options, observer } : options, (event, ctx) =>
-      handler(event, { ...ctx, ...publisher(this.log, this.source, followUp(event, traced), observer ? instr!.publishFrom(observer, ctx.delivery.position) : instr?.publish) }));
+    const governed = this.governance ? { ...options, middleware: [...this.governance.middleware(), ...(options.middleware ?? [])] } : options;
+    const sub = subscribe<T>(this.log, topic, observer ? { ...governed, observer } : governed, (event, ctx) =>
+      handler(event, { ...ctx, ...publisher(this.log, this.source, followUp(event, traced), observer ? instr!.publishFrom(observer, ctx.delivery.position) : instr?.publish, this.prepare) }));
     return this.track(sub);
   }
 
@@ -113,7 +131,7 @@ export class Herald implements Publisher {
 /** Opens herald: embedded SQLite at `./data/herald.db` unless given another log. */
 export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
   const observability = toObservability(options.observability);
-  if (options.log) return new Herald(options.log, options.source, observability);
+  if (options.log) return new Herald(options.log, options.source, observability, options.governance);
   let sqlite: typeof SqliteBackend;
   try {
     sqlite = await import('./backends/sqlite/index.js');
@@ -121,5 +139,5 @@ export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
     throw new HeraldError('HERALD_E_UNSUPPORTED', 'the embedded backend needs the better-sqlite3 package: npm install better-sqlite3', { cause: error });
   }
   const log = await sqlite.openSqliteLog({ path: options.path ?? './data/herald.db', durability: options.durability ?? 'fsync' });
-  return new Herald(log, options.source, observability);
+  return new Herald(log, options.source, observability, options.governance);
 }

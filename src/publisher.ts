@@ -10,13 +10,21 @@ export type PublishOptions<T = unknown> = Omit<EventInput<T>, 'type' | 'data'>;
 /** A contract and its data, or a ready event, or an untyped event input. */
 export type Publishable<T = unknown> = { contract: EventContract<T>; data: T; options?: PublishOptions<T> } | CloudEvent | EventInput;
 
+/** Turns a built event into the one appended (PII encryption, claim check, signature: see Governance). */
+export type PrepareEvent = (event: CloudEvent, contract?: EventContract<unknown>) => Promise<CloudEvent>;
+
 /** Builds (and validates) the events of a publish; nothing is appended unless all are valid. */
-export async function toEvents(items: readonly Publishable[], defaults: { source?: string; inherit?: Partial<EventInput> } = {}): Promise<CloudEvent[]> {
+export async function toEvents(items: readonly Publishable[], defaults: { source?: string; inherit?: Partial<EventInput>; prepare?: PrepareEvent } = {}): Promise<CloudEvent[]> {
   return Promise.all(items.map(async (item, index) => {
     try {
-      if ('specversion' in item) { assertValidEnvelope(item); return item; }
-      if ('contract' in item) return await item.contract.create(item.data, { ...defaults.inherit, source: defaults.source, ...item.options });
-      return createEvent({ ...defaults.inherit, ...item }, defaults);
+      const { prepare } = defaults;
+      if ('specversion' in item) { assertValidEnvelope(item); return prepare ? await prepare(item) : item; }
+      if ('contract' in item) {
+        const event = await item.contract.create(item.data, { ...defaults.inherit, source: defaults.source, ...item.options });
+        return prepare ? await prepare(event, item.contract) : event;
+      }
+      const event = createEvent({ ...defaults.inherit, ...item }, defaults);
+      return prepare ? await prepare(event) : event;
     } catch (error) {
       if (error instanceof HeraldError && items.length > 1) {
         throw new HeraldError(error.code, `event ${index}: ${error.message}`, { details: { ...error.details, index } });
@@ -33,11 +41,11 @@ export interface Publisher {
 }
 
 /** `hook` (the producer instrumentation) wraps each append: it may stamp the event's trace context and count it. */
-export function publisher(log: EventLog, source: string | undefined, inherit?: Partial<EventInput>, hook?: PublishHook): Publisher {
+export function publisher(log: EventLog, source: string | undefined, inherit?: Partial<EventInput>, hook?: PublishHook, prepare?: PrepareEvent): Publisher {
   return {
     async publish(topic: string, what: EventContract<unknown> | CloudEvent | EventInput, data?: unknown, options?: PublishOptions): Promise<AppendReceipt> {
       const item: Publishable = 'schema' in what && 'create' in what ? { contract: what as EventContract<unknown>, data, options: options ?? {} } : (what);
-      const [event] = await toEvents([item], { source, ...(inherit ? { inherit } : {}) });
+      const [event] = await toEvents([item], { source, ...(inherit ? { inherit } : {}), ...(prepare ? { prepare } : {}) });
       const [receipt] = hook ? await hook(topic, [event!], (events) => log.append(topic, events)) : await log.append(topic, [event!]);
       return receipt!;
     },

@@ -21,4 +21,13 @@ export const OrderCancelled = defineEvent({ type: 'order.cancelled', schema: z.o
 export const NotificationSent = defineEvent({ type: 'notification.sent', schema: z.object({ orderId: z.string(), to: z.string(), template: z.string() }) });
 
 export const ALL_CONTRACTS = [OrderPlaced, PaymentCaptured, PaymentFailed, StockReserved, StockReleased, OrderConfirmed, OrderCancelled, NotificationSent];
-export const TOPICS = ['orders', 'payments', 'inventory', 'notifications'] as const;
+/** What an order's stream holds (order.ts): its decider's events. */
+export const ORDER_CONTRACTS = [OrderPlaced, OrderConfirmed, OrderCancelled];
+
+/**
+ * Each order is an event-sourced stream `order-<id>`; a stream's events land, in the same
+ * transaction, on the topic named after its category (`order`), where the services subscribe.
+ */
+export const ORDER_TOPIC = 'order';
+export const TOPICS = [ORDER_TOPIC, 'payments', 'inventory', 'notifications'] as const;
+export const SOURCE = 'urn:herald:example:order-flow';

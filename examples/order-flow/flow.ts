@@ -1,26 +1,28 @@
-import type { Herald } from '../../src/index.js';
+import type { Herald, Subscription } from '../../src/index.js';
 import { uuidv7 } from '../../src/index.js';
-import { OrderPlaced } from './contracts.js';
+import { orderCommands } from './order-commands.js';
 import { startServices, type FlowOptions, type FlowState } from './services.js';
 
+/** `eventId`: the order.placed event's id, which is also the correlation id of everything that follows. */
 export interface PlacedOrder { orderId: string; eventId: string; declined: boolean }
 
 const CUSTOMERS = ['ada@example.com', 'grace@example.com', 'alan@example.com', 'edsger@example.com'];
 
-/** Places `count` orders; every `declineEvery`-th one pays with a card that is declined. */
+/** Places `count` orders (the `place` command); every `declineEvery`-th one pays with a card that is declined. */
 export async function placeOrders(h: Herald, count: number, declineEvery = 4): Promise<PlacedOrder[]> {
+  const orders = orderCommands(h);
   const placed: PlacedOrder[] = [];
   for (let i = 1; i <= count; i++) {
-    const orderId = `o-${uuidv7().slice(-8)}`;
+    const orderId = uuidv7().slice(-8); // the random tail: the stream is order-<orderId>
     const declined = i % declineEvery === 0;
-    const receipt = await h.publish('orders', OrderPlaced, {
+    const eventId = await orders.place({
       orderId,
       customer: CUSTOMERS[i % CUSTOMERS.length]!,
       items: [{ sku: i % 2 ? 'book' : 'lamp', qty: 1 + (i % 3) }],
       total: 19.9 * i,
       card: declined ? '0000-0000' : '4242-4242',
-    }, { key: orderId });
-    placed.push({ orderId, eventId: receipt.id, declined });
+    });
+    placed.push({ orderId, eventId, declined });
   }
   return placed;
 }
@@ -37,9 +39,9 @@ export async function settled(state: FlowState, orders: readonly PlacedOrder[], 
   }
 }
 
-export async function runOrderFlow(h: Herald, count: number, options: FlowOptions = {}): Promise<{ state: FlowState; orders: PlacedOrder[] }> {
-  const { state } = startServices(h, options);
+export async function runOrderFlow(h: Herald, count: number, options: FlowOptions = {}): Promise<{ state: FlowState; orders: PlacedOrder[]; subscriptions: Subscription[] }> {
+  const { state, subscriptions } = startServices(h, options);
   const orders = await placeOrders(h, count);
   await settled(state, orders);
-  return { state, orders };
+  return { state, orders, subscriptions };
 }

@@ -52,7 +52,7 @@ test('the lineage of a declined order: API, CLI and server agree on the causal t
     const cancelled = find(failed.children, 'order.cancelled')!;
     assert.ok(find(cancelled.children, 'notification.sent'), 'the email follows the cancellation');
     const groups = (n: FlowNode): Record<string, string> => Object.fromEntries(n.handlings.map((x) => [x.group, x.outcome]));
-    assert.deepEqual(groups(placed), { payment: 'ok', inventory: 'ok', notification: 'ok', analytics: 'ok' }, 'every group of orders handled the order');
+    assert.deepEqual(groups(placed), { payment: 'ok', inventory: 'ok', notification: 'ok', analytics: 'ok' }, 'every group of the order topic handled the order');
     assert.deepEqual(groups(failed), { inventory: 'ok', 'order-saga': 'ok' });
     assert.equal(groups(cancelled).notification, 'ok');
     assert.ok(failed.offsetMs >= placed.offsetMs && cancelled.offsetMs >= failed.offsetMs, 'timings follow causes');
@@ -61,9 +61,9 @@ test('the lineage of a declined order: API, CLI and server agree on the causal t
     const printed = await herald(['--db', db, 'trace', declinedId]);
     assert.equal(printed.code, 0, printed.stderr);
     assert.deepEqual(printed.stdout.trimEnd().split('\n').slice(1), renderFlow(flow).slice(1), 'the CLI prints the same tree');
-    assert.match(printed.stdout, /order\.placed {2}orders#\d+ {2}\+0 ms/);
+    assert.match(printed.stdout, /order\.placed {2}order#\d+ {2}\+0 ms/);
     assert.match(printed.stdout, /✓ \[payment\] ok — #1 ok/);
-    const asJson = await herald(['--db', db, 'trace', declinedId, '--topics', 'orders,payments', '--json']);
+    const asJson = await herald(['--db', db, 'trace', declinedId, '--topics', 'order,payments', '--json']);
     assert.equal(asJson.code, 0, asJson.stderr);
     const narrowed = JSON.parse(asJson.stdout) as Flow;
     assert.ok(!path(narrowed.roots).includes('notification.sent'), '--topics limits where it looks');

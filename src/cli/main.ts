@@ -15,6 +15,8 @@ import { registerServe } from './serve.js';
 import { registerTail } from './tail.js';
 import { registerTopics } from './topics.js';
 import { registerTrace } from './trace.js';
+import { registerSchema } from './schema.js';
+import { registerCatalog } from './catalog.js';
 
 export type { CliDeps, CliIO, OpenLog, OpenLogOptions, Out } from './context.js';
 
@@ -76,6 +78,8 @@ Examples:
   registerServe(program, ctx);
   registerKeys(program, ctx);
   registerTrace(program, ctx);
+  registerSchema(program, ctx);
+  registerCatalog(program, ctx);
   return { program, ctx };
 }
 

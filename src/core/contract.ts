@@ -17,6 +17,32 @@ export interface EventContract<T = unknown> {
   is(event: CloudEvent): boolean;
   /** Upcasts the event's data to the current version and validates it. */
   decode(event: CloudEvent): Promise<CloudEvent<T>>;
+  /** The sensitive fields of the data and whose they are (see PiiSpec). */
+  readonly pii?: PiiSpec;
+  /** A JSON Schema given with the contract, for schema libraries that cannot produce one. */
+  readonly jsonSchema?: Record<string, unknown> | boolean;
+}
+
+/**
+ * Personal data in a contract: `fields` (dotted paths into the data, e.g. `email`,
+ * `address`, `customer.phone`) are encrypted per data subject before they are stored, with the
+ * key of the subject named by the `subject` field (e.g. `customerId`). Forgetting the subject
+ * deletes its key, and with it every copy of those fields (crypto-shredding).
+ */
+export interface PiiSpec {
+  subject: string;
+  fields: readonly string[];
+}
+
+const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
+
+function assertPiiSpec(pii: unknown, type: string): asserts pii is PiiSpec {
+  const spec = pii as Partial<PiiSpec> | undefined;
+  const ok = typeof spec === 'object' && spec !== null && typeof spec.subject === 'string' && FIELD_PATH.test(spec.subject)
+    && Array.isArray(spec.fields) && spec.fields.length > 0 && spec.fields.every((f) => typeof f === 'string' && FIELD_PATH.test(f) && f !== spec.subject);
+  if (!ok) {
+    throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `pii of ${type} must be { subject: 'a data field', fields: ['dotted.paths', ...] } (the subject itself is not encrypted)`, { details: { field: 'pii' } });
+  }
 }
 
 export interface ContractOptions<T> {
@@ -25,6 +51,10 @@ export interface ContractOptions<T> {
   schema: StandardSchemaV1<unknown, T>;
   /** `upcast[n]` turns version-n data into version n+1 data. */
   upcast?: Record<number, (data: unknown) => unknown>;
+  /** Sensitive fields, encrypted per data subject before they are stored. */
+  pii?: PiiSpec;
+  /** The data's JSON Schema, when `schema` cannot produce one (zod 4 can: `~standard.jsonSchema`). */
+  jsonSchema?: Record<string, unknown> | boolean;
 }
 
 export type EventData<C> = C extends EventContract<infer T> ? T : never;
@@ -51,10 +81,13 @@ export function defineEvent<T>(options: ContractOptions<T>): EventContract<T> {
   if (!Number.isInteger(version) || version < 1) {
     throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `version of ${options.type} must be a positive integer`);
   }
+  if (options.pii !== undefined) assertPiiSpec(options.pii, options.type);
   const contract: EventContract<T> = {
     type: options.type,
     version,
     schema: options.schema,
+    ...(options.pii === undefined ? {} : { pii: { subject: options.pii.subject, fields: [...options.pii.fields] } }),
+    ...(options.jsonSchema === undefined ? {} : { jsonSchema: options.jsonSchema }),
     async create(data, input = {}) {
       const valid = await validateData(options.schema, options.type, data);
       return createEvent<T>({

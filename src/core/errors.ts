@@ -24,6 +24,12 @@ export const ERROR_CATALOGUE = {
   HERALD_E_UNAVAILABLE: { retryable: true, summary: 'The server is starting or shutting down; retry shortly, possibly on another replica.' },
   HERALD_E_WRONG_REVISION: { retryable: false, summary: 'A stream append or delete expected another revision; `details.actualRevision` has the real one. Reload and decide again.' },
   HERALD_E_STREAM_DELETED: { retryable: false, summary: 'The stream was tombstoned; it can never be written again.' },
+  HERALD_E_NONDETERMINISTIC: { retryable: false, summary: 'A workflow\'s code no longer matches its recorded history (a step renamed, added or moved, or its version not registered); the message names the recorded and the current step.' },
+  HERALD_E_WORKFLOW_FAILED: { retryable: false, summary: 'A workflow step, child workflow or instance failed for good; `details` carry the recorded error.' },
+  HERALD_E_CANCELLED: { retryable: false, summary: 'The workflow instance was cancelled.' },
+  HERALD_E_INCOMPATIBLE_SCHEMA: { retryable: false, summary: 'A schema breaks the compatibility mode of its event type; `details.reasons` names each breaking change (field removed, type narrowed, required added...).' },
+  HERALD_E_BAD_SIGNATURE: { retryable: false, summary: 'An event\'s signature is missing where required, malformed, from a key not allowed, or does not verify, or its timestamp is outside the tolerance window.' },
+  HERALD_E_REPLAYED: { retryable: false, summary: 'A signed event with this id was already accepted within the replay window; it is not accepted twice.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

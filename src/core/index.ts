@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './contract.js';
 export * from './duration.js';
 export * from './clock.js';
+export * from './canonical-json.js';

@@ -6,8 +6,13 @@ export { ACTIONS, allows, allowsAll, formatGrant, parseGrant, parseGrants, type 
 export { RateLimiter, Slots, type RateOptions, type Take } from './rate-limit.js';
 export { redactSecrets } from './redact.js';
 export { TenantLog } from './tenant-log.js';
+export { TenantStreams, streamPrefixOf, tenantStreamTopic } from './tenant-streams.js';
 export { TENANT, TenantNames, assertTenant } from './tenants.js';
 export { JwtVerifier, type JwtAlgorithm, type JwtFailure, type JwtIdentity, type JwtOptions, type JwtResult } from './jwt.js';
 export { loadJwtOptions, type JwtFiles } from './jwt-config.js';
 export { looksLikeJws, signJwt, type JwtSigningKey } from './jwt-encoding.js';
-export { TenantStreams, streamPrefixOf, tenantStreamTopic } from './tenant-streams.js';
+export { DEFAULT_TOLERANCE_SECONDS, KeyRing, SIGNATURE_EXTENSION, TIMESTAMP_EXTENSION, signEvent, signedContent, type SigningKey, type VerifyingKey, type VerifyOptions } from './signing.js';
+export { ReplayGuard } from './replay-guard.js';
+export { verifySignatures, type VerifySignaturesOptions } from './verify-signatures.js';
+export { ENCRYPTED_FIELD_PATTERN, PII_EXTENSION, REDACTED, SHREDDED_EXTENSION, decryptPii, decryptSensitive, encryptPii, redactSensitive } from './pii.js';
+export { MemorySubjectKeys, assertSubject, type SubjectKeyStore } from './subject-keys.js';

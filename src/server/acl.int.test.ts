@@ -35,6 +35,10 @@ describe('authorisation matrix (every route × every credential)', () => {
     await deadLetter(acme, delivery!, { message: MARKER });
     return (await acme.topicInfo('orders.dlq.g'))!.head;
   };
+  /** acme's schema, whose description only acme may see. */
+  const acmeSchema = async (): Promise<void> => {
+    await t.server.gateway.governance!.registry('acme').register('secret.thing', { type: 'object' }, { description: MARKER });
+  };
   const json = (method: string, path: string, body: unknown): Spec => ({ method, path, body: JSON.stringify(body), type: 'application/json' });
   const dl = (p: number, tail = ''): string => `/v1/topics/orders/groups/g/dead-letters/${p}${tail}`;
 
@@ -42,6 +46,8 @@ describe('authorisation matrix (every route × every credential)', () => {
     healthz: async () => ({ method: 'GET', path: '/healthz' }),
     readyz: async () => ({ method: 'GET', path: '/readyz' }),
     openapi: async () => ({ method: 'GET', path: '/openapi.json' }),
+    console: async () => ({ method: 'GET', path: '/' }),
+    consoleAsset: async () => ({ method: 'GET', path: '/console/favicon.svg' }),
     info: async () => ({ method: 'GET', path: '/v1/info' }),
     publish: async () => ({ method: 'POST', path: '/v1/topics/orders/events', type: 'application/cloudevents-batch+json', body: JSON.stringify([createEvent({ type: 'x', data: 1 })]) }),
     readEvents: async () => ({ method: 'GET', path: '/v1/topics/orders/events?limit=50' }),
@@ -89,6 +95,14 @@ describe('authorisation matrix (every route × every credential)', () => {
     saveSnapshot: async () => json('PUT', '/v1/streams/orders-1/snapshot', { revision: 1, version: 1, state: {} }),
     readAll: async () => ({ method: 'GET', path: '/v1/all/events?limit=50' }),
     allHead: async () => ({ method: 'GET', path: '/v1/all' }),
+    listSchemas: async () => { await acmeSchema(); return { method: 'GET', path: '/v1/schemas' }; },
+    getSchemaType: async () => { await acmeSchema(); return { method: 'GET', path: '/v1/schemas/secret.thing' }; },
+    getSchemaVersion: async () => { await acmeSchema(); return { method: 'GET', path: '/v1/schemas/secret.thing/versions/1' }; },
+    registerSchema: async () => json('POST', '/v1/schemas/acl.thing', { schema: { type: 'object' } }),
+    checkSchema: async () => json('POST', '/v1/schemas/acl.thing/check', { schema: { type: 'object' } }),
+    setSchemaCompatibility: async () => json('PUT', '/v1/schemas/acl.thing/compatibility', { compatibility: 'FULL' }),
+    catalog: async () => ({ method: 'GET', path: '/v1/catalog' }),
+    asyncapi: async () => ({ method: 'GET', path: '/asyncapi.json' }),
   };
   /** Mutating routes aimed at acme's real resources when the request must be refused. */
   const victim: Record<string, Fixture> = {

@@ -5,6 +5,7 @@ import type { KeyStore } from '../security/key-store.js';
 import { RateLimiter, type RateOptions } from '../security/rate-limit.js';
 import { TenantLog } from '../security/tenant-log.js';
 import type { Principal } from './principal.js';
+import type { ServerGovernance } from './governance.js';
 import { CLOSE, Streams } from './streams.js';
 
 export interface Limits {
@@ -42,6 +43,8 @@ export class Gateway {
   private readonly views = new Map<string, TenantLog>();
   private readonly shutdown = new AbortController();
   private readonly unrevoke: (() => void) | undefined;
+  /** Schema registry, schema validation and signature policy of published events (set by startServer). */
+  governance: ServerGovernance | undefined;
 
   constructor(
     readonly log: EventLog,

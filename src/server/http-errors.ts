@@ -23,6 +23,12 @@ const STATUS: Record<ErrorCode, number> = {
   HERALD_E_UNAVAILABLE: 503,
   HERALD_E_WRONG_REVISION: 409,
   HERALD_E_STREAM_DELETED: 410,
+  HERALD_E_NONDETERMINISTIC: 409,
+  HERALD_E_WORKFLOW_FAILED: 422,
+  HERALD_E_CANCELLED: 409,
+  HERALD_E_INCOMPATIBLE_SCHEMA: 409,
+  HERALD_E_BAD_SIGNATURE: 400,
+  HERALD_E_REPLAYED: 409,
 };
 
 /** 5xx answers that are part of normal operation (shutdown, a busy store): not logged as faults. */

@@ -5,6 +5,7 @@ import { JwtVerifier, type JwtOptions } from '../security/jwt.js';
 import { KeyStore } from '../security/key-store.js';
 import { buildApp, type AppOptions } from './app.js';
 import { DEFAULT_LIMITS, Gateway, type Limits } from './gateway.js';
+import { ServerGovernance, type GovernanceOptions } from './governance.js';
 import { routeTable } from './routes/index.js';
 import type { RouteDef } from './route.js';
 import { version } from './version.js';
@@ -35,6 +36,12 @@ export interface ServerOptions extends AppOptions {
    * permissions. See docs/server.md.
    */
   jwt?: JwtOptions;
+  /**
+   * Schema validation of published events (on by default for types with a registered schema)
+   * and the signature policy (`signatures`: which topics need events signed by which keys).
+   * See docs/governance.md.
+   */
+  governance?: GovernanceOptions;
 }
 
 /** A running herald server. `close()` drains: nothing that was acknowledged is lost. */
@@ -77,6 +84,7 @@ export class HeraldServer {
       }
       await this.gateway.audit.close();
       await this.gateway.keys?.close();
+      await this.gateway.governance?.close();
       if (this.ownsLog) await this.gateway.log.close();
     })();
     return this.closing;
@@ -91,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<HeraldServer>
   const built: { app?: FastifyInstance } = {};
   const audit = new AuditLog(log, { onError: (error) => built.app?.log.error({ err: error }, 'audit entries could not be written') });
   const gateway = new Gateway(log, keys, audit, limits, version(), options.followPollMs ?? 500, options.allowedOrigins, jwt);
+  gateway.governance = await ServerGovernance.open(log, options.governance);
   const routes = routeTable(gateway.version);
   const app = (built.app = await buildApp(gateway, routes, options));
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });

@@ -10,3 +10,4 @@ export type { CheckpointResult } from './checkpointer.js';
 export async function openSqliteLog(options: SqliteLogOptions): Promise<SqliteLog> {
   return new SqliteLog(options);
 }
+export { SqliteSubjectKeys, openSqliteSubjectKeys } from './subject-keys.js';

@@ -11,6 +11,8 @@ export interface Logger {
 export interface LoggingOptions {
   /** Also log the event's data. Off by default: data may hold secrets or personal data. */
   data?: boolean;
+  /** What to log of an event's data, e.g. `redactSensitive` (herald's security layer) to hide PII fields. */
+  redact?: (event: CloudEvent) => CloudEvent;
 }
 
 /**
@@ -33,7 +35,7 @@ export function logging(logger: Logger, options: LoggingOptions = {}): Middlewar
   return (next) => async (event, ctx) => {
     const started = performance.now();
     const fields = eventLogFields(event, ctx);
-    if (options.data === true && event.data !== undefined) fields.data = event.data;
+    if (options.data === true && event.data !== undefined) fields.data = options.redact ? options.redact(event).data : event.data;
     try {
       await next(event, ctx);
       logger.info({ ...fields, ms: Math.round((performance.now() - started) * 100) / 100 }, 'handled');

@@ -2,6 +2,7 @@ import { openApiDocument } from '../openapi.js';
 import type { RouteDef } from '../route.js';
 import { adminTopicRoutes } from './admin-topics.js';
 import { auditRoutes } from './audit.js';
+import { consoleRoutes } from './console.js';
 import { deadLetterRoutes } from './dead-letters.js';
 import { groupRoutes } from './groups.js';
 import { healthRoutes } from './health.js';
@@ -11,6 +12,7 @@ import { metricsRoutes } from './metrics.js';
 import { logOpRoutes } from './log-ops.js';
 import { publishRoutes } from './publish.js';
 import { readRoutes } from './read.js';
+import { schemaRoutes } from './schemas.js';
 import { sseRoutes } from './sse.js';
 import { streamRoutes } from './streams.js';
 import { wsRoutes } from './ws.js';
@@ -21,7 +23,7 @@ export function routeTable(version: string): RouteDef[] {
     ...healthRoutes(), ...publishRoutes(), ...readRoutes(), ...groupRoutes(), ...sseRoutes(), ...wsRoutes(),
     ...streamRoutes(),
     ...adminTopicRoutes(), ...deadLetterRoutes(), ...logOpRoutes(), ...keyRoutes(), ...auditRoutes(),
-    ...metricsRoutes(), ...lineageRoutes(),
+    ...metricsRoutes(), ...lineageRoutes(), ...consoleRoutes(), ...schemaRoutes(),
   ];
   let document: unknown;
   routes.push({

@@ -15,7 +15,11 @@ export function publishRoutes(): RouteDef[] {
     response: '{ receipts: [{ topic, id, position, appendedAt, duplicate }] }, one per event in order',
     handler: async (req, _reply, ctx): Promise<PublishResponse> => {
       const { events } = decodeCloudEvents(req.headers, req.body as Buffer | undefined);
-      return { receipts: await ctx.log.append(paramsOf(req).topic!, events) };
+      const topic = paramsOf(req).topic!;
+      ctx.gateway.governance?.admit(ctx.principal.tenant, topic, events);
+      const receipts = await ctx.log.append(topic, events);
+      ctx.gateway.governance?.accepted(topic, events, receipts);
+      return { receipts };
     },
   }];
 }

@@ -1,0 +1,10 @@
+export * from './json-schema.js';
+export { incompatibilities, type Change, type ChangeKind, type Labels } from './subsumes.js';
+export * from './compatibility.js';
+export { SchemaValidator } from './validator.js';
+export { contractJsonSchema } from './contract-schema.js';
+export { withEncryptedFields } from './pii-schema.js';
+export * from './registry.js';
+export * from './catalog.js';
+export * from './blob-store.js';
+export * from './claim-check.js';
