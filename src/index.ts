@@ -28,3 +28,4 @@ export {
   type SigningKey, type VerifyingKey, type VerifySignaturesOptions, type SubjectKeyStore,
 } from './security/index.js';
 export { Governance, type GovernanceOptions } from './governance.js';
+export * from './workflow/index.js';

@@ -14,6 +14,7 @@ import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerTail } from './tail.js';
 import { registerTopics } from './topics.js';
+import { registerWorkflows } from './workflows.js';
 import { registerTrace } from './trace.js';
 import { registerSchema } from './schema.js';
 import { registerCatalog } from './catalog.js';
@@ -72,6 +73,7 @@ Examples:
   registerTail(program, ctx);
   registerReplay(program, ctx);
   registerTopics(program, ctx);
+  registerWorkflows(program, ctx);
   registerGroups(program, ctx);
   registerDlq(program, ctx);
   registerBench(program, ctx);

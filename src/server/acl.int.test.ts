@@ -1,3 +1,6 @@
+import { appendStarted } from '../workflow/start.js';
+import { historyEvent } from '../workflow/recorder.js';
+import { WORKFLOW_EVENTS } from '../workflow/index.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createEvent } from '../core/envelope.js';
@@ -42,7 +45,20 @@ describe('authorisation matrix (every route × every credential)', () => {
   const json = (method: string, path: string, body: unknown): Spec => ({ method, path, body: JSON.stringify(body), type: 'application/json' });
   const dl = (p: number, tail = ''): string => `/v1/topics/orders/groups/g/dead-letters/${p}${tail}`;
 
+  /** A workflow instance of acme's, running, or failed (what retry needs). */
+  let instances = 0;
+  const acmeInstance = async (failed = false): Promise<string> => {
+    const id = `acl-${++instances}`;
+    const ref = await appendStarted(acme.streams!, 'urn:acl', { workflow: 'acl', version: 1, id, input: {} });
+    if (failed) await acme.streams!.appendToStream(ref.stream, [historyEvent(ref.stream, 'urn:acl', { type: WORKFLOW_EVENTS.failed, data: { error: { message: 'boom' } } })]);
+    return `/v1/workflows/acl/instances/${id}`;
+  };
   const fixtures: Record<string, Fixture> = {
+    listWorkflowInstances: async () => { await acmeInstance(); return { method: 'GET', path: '/v1/workflows/instances' }; },
+    inspectWorkflowInstance: async () => ({ method: 'GET', path: await acmeInstance() }),
+    cancelWorkflowInstance: async () => json('POST', `${await acmeInstance()}/cancel`, {}),
+    retryWorkflowInstance: async () => ({ method: 'POST', path: `${await acmeInstance(true)}/retry` }),
+    signalWorkflowInstance: async () => json('POST', `${await acmeInstance()}/signals/go`, { payload: 1 }),
     healthz: async () => ({ method: 'GET', path: '/healthz' }),
     readyz: async () => ({ method: 'GET', path: '/readyz' }),
     openapi: async () => ({ method: 'GET', path: '/openapi.json' }),

@@ -16,6 +16,7 @@ import { schemaRoutes } from './schemas.js';
 import { sseRoutes } from './sse.js';
 import { streamRoutes } from './streams.js';
 import { wsRoutes } from './ws.js';
+import { workflowRoutes } from './workflows.js';
 
 /** The route table: every route of the server, each declaring its permission. */
 export function routeTable(version: string): RouteDef[] {
@@ -23,7 +24,7 @@ export function routeTable(version: string): RouteDef[] {
     ...healthRoutes(), ...publishRoutes(), ...readRoutes(), ...groupRoutes(), ...sseRoutes(), ...wsRoutes(),
     ...streamRoutes(),
     ...adminTopicRoutes(), ...deadLetterRoutes(), ...logOpRoutes(), ...keyRoutes(), ...auditRoutes(),
-    ...metricsRoutes(), ...lineageRoutes(), ...consoleRoutes(), ...schemaRoutes(),
+    ...metricsRoutes(), ...lineageRoutes(), ...consoleRoutes(), ...workflowRoutes(), ...schemaRoutes(),
   ];
   let document: unknown;
   routes.push({

@@ -1,0 +1,50 @@
+/** Shared by the workflow tests (not part of the public API). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteLog } from '../backends/sqlite/index.js';
+import { MemoryLog } from '../log/memory/index.js';
+import type { StreamLog } from '../log/streams.js';
+import type { AnyWorkflowDefinition } from './define.js';
+import { startWorkflowRunner, type WorkflowRunner } from './runner.js';
+
+/** A log that can be closed and opened again (memory: the same log, as if only the runner restarted). */
+export interface TestBackend {
+  name: string;
+  open(): Promise<{ log: StreamLog; reopen(): Promise<StreamLog>; done(): Promise<void> }>;
+}
+
+export const BACKENDS: TestBackend[] = [
+  {
+    name: 'memory',
+    open: async () => {
+      const log = new MemoryLog();
+      return { log, reopen: () => Promise.resolve(log), done: () => log.close() };
+    },
+  },
+  {
+    name: 'sqlite',
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'herald-wf-'));
+      const path = join(dir, 'herald.db');
+      let log = await openSqliteLog({ path, durability: 'os' });
+      return {
+        log,
+        reopen: async () => { await log.close(); log = await openSqliteLog({ path, durability: 'os' }); return log; },
+        done: async () => { await log.close(); rmSync(dir, { recursive: true, force: true }); },
+      };
+    },
+  },
+];
+
+export function runner(log: StreamLog, workflows: readonly AnyWorkflowDefinition[], errors: unknown[] = []): Promise<WorkflowRunner> {
+  return startWorkflowRunner(log, { workflows, pollInterval: 20, onError: (e) => { errors.push(e); } });
+}
+
+export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
