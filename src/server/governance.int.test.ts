@@ -89,6 +89,16 @@ describe('server governance: schema registry, validation, signatures, catalog', 
     assert.match(binary.text, /data\.total: must be number/);
   });
 
+  it('checks stream appends like publishes: an invalid event is refused and the stream is not written', async () => {
+    const wrong = createEvent({ type: 'order.placed', data: { orderId: 'o-9', total: -3 }, extensions: { dataversion: 1 } });
+    const refused = await post('/v1/streams/order-9/events', [wrong], 'application/cloudevents-batch+json');
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.text, /data\.total: must be > 0/);
+    assert.equal(await log.streams.streamInfo('order-9'), undefined, 'nothing appended');
+    const good = createEvent({ type: 'order.placed', data: { orderId: 'o-9', total: 3 }, extensions: { dataversion: 1 } });
+    assert.equal((await post('/v1/streams/order-9/events', [good], 'application/cloudevents-batch+json')).status, 200);
+  });
+
   it('refuses unsigned, tampered, replayed, stale and wrongly-keyed events on signed topics', async () => {
     const event = (id: string): CloudEvent => createEvent({ id, type: 'payment.captured', data: { orderId: 'o-1', amount: 5 } });
     const signed = signEvent(event('p-1'), hmac);

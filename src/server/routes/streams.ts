@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { EXPECTED_REVISION_HEADER, type AllHeadResponse, type StreamPage } from '../../client/wire.js';
 import { HeraldError } from '../../core/errors.js';
-import type { StreamMetadata, StreamSnapshot } from '../../log/streams.js';
+import { categoryOf, type StreamMetadata, type StreamSnapshot } from '../../log/streams.js';
 import { BATCH, STRUCTURED } from '../cloudevents/media.js';
 import { decodeCloudEvents } from '../cloudevents/decode.js';
 import { jsonBody, limitQuery, single, typesQuery } from '../params.js';
@@ -40,7 +40,13 @@ export function streamRoutes(): RouteDef[] {
       handler: async (req, _reply, ctx) => {
         const streams = streamsOf(ctx.log);
         const { events } = decodeCloudEvents(req.headers, req.body as Buffer | undefined);
-        return streams.appendToStream(streamOf(req), events, expectedRevisionOf(req));
+        const stream = streamOf(req);
+        // Schema validation and the signature policy apply as to publishing on the stream's topic.
+        const topic = categoryOf(stream);
+        ctx.gateway.governance?.admit(ctx.principal.tenant, topic, events);
+        const result = await streams.appendToStream(stream, events, expectedRevisionOf(req));
+        ctx.gateway.governance?.accepted(topic, events, result.receipts);
+        return result;
       },
     },
     {
