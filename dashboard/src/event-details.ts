@@ -1,5 +1,6 @@
 import { el, fmtTime, href } from './dom.js';
 import { jsonView } from './json-view.js';
+import { shownData } from './redaction.js';
 import type { CloudEvent } from './wire.js';
 
 /** A definition list of label/value pairs (values as text or nodes). */
@@ -17,7 +18,7 @@ export const correlationOf = (e: CloudEvent): string => (typeof e.correlationid 
 
 /** An event's attributes, a link to its flow, and its payload (redacted values shown as such). */
 export function eventDetails(e: CloudEvent, where?: { topic: string; position: number; appendedAt: number }): HTMLElement {
-  const { data, data_base64: base64, ...attributes } = e;
+  const { data: _data, data_base64: base64, ...attributes } = e;
   const flow = correlationOf(e);
   const extensions = Object.entries(attributes).filter(([k]) => !['id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'correlationid', 'causationid'].includes(k));
   return el('div', { class: 'event-details' },
@@ -30,6 +31,6 @@ export function eventDetails(e: CloudEvent, where?: { topic: string; position: n
       ...extensions.map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
     ]),
     el('h3', {}, 'Payload'),
-    base64 !== undefined ? el('p', {}, `binary data, ${Math.floor((base64.length * 3) / 4)} bytes (base64)`) : jsonView(data, `payload of ${e.type} ${e.id}`),
+    base64 !== undefined ? el('p', {}, `binary data, ${Math.floor((base64.length * 3) / 4)} bytes (base64)`) : jsonView(shownData(e), `payload of ${e.type} ${e.id}`),
   );
 }

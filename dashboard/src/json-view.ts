@@ -1,7 +1,7 @@
 import { el } from './dom.js';
-import { isRedacted, redactionLabel } from './redaction.js';
+import { isEncrypted, isRedacted, redactionLabel } from './redaction.js';
 
-/** Pretty-printed JSON as text spans (never HTML); a value the server redacted is shown as such. */
+/** Pretty-printed JSON as text spans (never HTML); a value the server redacted, or an encrypted field, is shown as redacted. */
 export function jsonView(value: unknown, label = 'JSON'): HTMLPreElement {
   const pre = el('pre', { class: 'json', tabindex: 0, 'aria-label': label });
   render(pre, value, '');
@@ -13,8 +13,9 @@ function token(parent: Node, cls: string, text: string): void {
 }
 
 function render(parent: Node, value: unknown, indent: string): void {
-  if (isRedacted(value)) {
-    parent.appendChild(el('span', { class: 'redacted', role: 'note', 'aria-label': 'redacted value' }, redactionLabel(value)));
+  if (isRedacted(value) || isEncrypted(value)) {
+    const label = isEncrypted(value) ? redactionLabel({ $redacted: 'pii' }) : redactionLabel(value);
+    parent.appendChild(el('span', { class: 'redacted', role: 'note', 'aria-label': 'redacted value' }, label));
     return;
   }
   if (value === null || value === undefined) return token(parent, 'j-null', 'null');

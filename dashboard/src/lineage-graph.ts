@@ -1,4 +1,5 @@
-import { el, fmtMs, svg } from './dom.js';
+import { fmtMs, svg } from './dom.js';
+import { timeline, type TimelineRow } from './timeline.js';
 import type { Flow, FlowHandling, FlowNode } from './wire.js';
 
 /** The causal tree of a flow as an SVG graph (causes left, effects right) and a waterfall of its timings. */
@@ -79,29 +80,19 @@ export function flowGraph(flow: Flow, onSelect: (n: FlowNode) => void): SVGSVGEl
 
 /** When each event was appended and how long each handler attempt took, on one time axis. */
 export function waterfall(flow: Flow): HTMLElement {
-  const rows: { label: string; n: FlowNode }[] = [];
-  walk(flow.roots, (n, depth) => rows.push({ label: `${'  '.repeat(depth)}${n.event.type}`, n }));
   const start = flow.startedAt ?? 0;
-  const span = Math.max(flow.durationMs, 1);
-  const labelW = 220;
-  const width = 1180;
-  const row = 22;
-  const x = (ms: number): number => labelW + (Math.max(0, ms) / span) * (width - labelW - 10);
-  const chart = svg('svg', { class: 'waterfall', width, height: rows.length * row + 24, viewBox: `0 0 ${width} ${rows.length * row + 24}`, role: 'img',
-    'aria-label': `timings of flow ${flow.correlationId}: ${fmtMs(flow.durationMs)} from the first event to the last handler` });
-  rows.forEach(({ label, n }, i) => {
-    const y = i * row;
-    chart.appendChild(svg('text', { x: 0, y: y + 15, class: 'wf-label' }, clip(label, 30)));
-    chart.appendChild(svg('rect', { x: x(n.offsetMs) - 3, y: y + 5, width: 6, height: 12, class: 'wf-append' }, svg('title', {}, `appended +${fmtMs(n.offsetMs)}`)));
-    for (const h of n.handlings) {
-      for (const a of h.attempts) {
-        chart.appendChild(svg('rect', { x: x(a.startedAt - start), y: y + 8, width: Math.max(2, x(a.startedAt - start + a.durationMs) - x(a.startedAt - start)), height: 7, class: `wf-attempt outcome-${outcomeClass(a.outcome)}` },
-          svg('title', {}, `${h.group} attempt ${a.attempt}: ${a.outcome}, ${fmtMs(a.durationMs)}${a.error ? ` (${a.error.message})` : ''}`)));
-      }
-    }
+  const rows: TimelineRow[] = [];
+  walk(flow.roots, (n, depth) => rows.push({
+    label: `${'  '.repeat(depth)}${n.event.type}`,
+    marks: [{ at: n.offsetMs, title: `appended +${fmtMs(n.offsetMs)}` }],
+    bars: n.handlings.flatMap((h) => h.attempts.map((a) => ({
+      start: a.startedAt - start, ms: a.durationMs, cls: `outcome-${outcomeClass(a.outcome)}`,
+      title: `${h.group} attempt ${a.attempt}: ${a.outcome}, ${fmtMs(a.durationMs)}${a.error ? ` (${a.error.message})` : ''}`,
+    }))),
+  }));
+  return timeline(rows, {
+    spanMs: flow.durationMs,
+    label: `timings of flow ${flow.correlationId}: ${fmtMs(flow.durationMs)} from the first event to the last handler`,
+    caption: 'Marks: when each event was appended. Bars: handler attempts (green ok, amber retried, red dead-lettered).',
   });
-  const axisY = rows.length * row + 16;
-  chart.appendChild(svg('text', { x: labelW, y: axisY, class: 'axis-label' }, '0'));
-  chart.appendChild(svg('text', { x: width - 10, y: axisY, class: 'axis-label', 'text-anchor': 'end' }, fmtMs(flow.durationMs)));
-  return el('figure', { class: 'chart' }, chart, el('figcaption', {}, 'Marks: when each event was appended. Bars: handler attempts (green ok, amber retried, red dead-lettered).'));
 }

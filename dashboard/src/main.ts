@@ -7,11 +7,14 @@ import { eventsPage } from './page-events.js';
 import { groupsPage } from './page-groups.js';
 import { lineagePage } from './page-lineage.js';
 import { topicsPage } from './page-topics.js';
+import { catalogPage } from './page-catalog.js';
+import { workflowsPage } from './page-workflows.js';
 import type { InfoResponse } from './wire.js';
 
 /** The console's shell: sign-in, navigation between pages (in the URL's hash), and each page's lifetime. */
 const PAGES: Record<string, Page> = {
   topics: topicsPage, groups: groupsPage, 'dead-letters': deadLettersPage, events: eventsPage, lineage: lineagePage,
+  workflows: workflowsPage, catalog: catalogPage,
 };
 
 const api = new Api();

@@ -2,7 +2,7 @@ import { path } from './api.js';
 import { el, errorText, fmtNumber, href, notice, replace } from './dom.js';
 import { correlationOf, eventDetails, facts } from './event-details.js';
 import { pageHeader, table, type Page, type PageContext } from './page.js';
-import { containsRedacted } from './redaction.js';
+import { holdsProtectedData } from './redaction.js';
 import { parseDeadLetterTopic, type DeadLetter, type TopicInfo } from './wire.js';
 
 const base = (topic: string, group: string): string => path`/v1/topics/${topic}/groups/${group}/dead-letters`;
@@ -10,7 +10,7 @@ const base = (topic: string, group: string): string => path`/v1/topics/${topic}/
 /** Edit the payload of a dead letter as JSON, then redrive the edited event. */
 function editor(ctx: PageContext, letter: DeadLetter, done: (message: HTMLElement, redriven: boolean) => void): HTMLElement {
   if (letter.event.data_base64 !== undefined) return el('p', {}, 'Binary payloads cannot be edited here.');
-  if (containsRedacted(letter.event.data)) return el('p', {}, 'This payload holds redacted values: it cannot be edited here.');
+  if (holdsProtectedData(letter.event)) return el('p', { class: 'help' }, 'This payload holds redacted or encrypted (PII) values: it cannot be edited here, as an edit would corrupt them. Redrive it unchanged.');
   const area = el('textarea', { id: 'payload-editor', rows: 12, spellcheck: false, 'aria-describedby': 'payload-help' });
   area.value = JSON.stringify(letter.event.data ?? null, null, 2);
   const save = el('button', { type: 'button' }, 'Redrive edited event');
