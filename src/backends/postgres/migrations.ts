@@ -146,7 +146,78 @@ END $$;
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1];
+/**
+ * Version 2: event-sourced streams, an index over topic rows as on SQLite. `$all` positions are
+ * allocated under the single `all_head` row's lock, taken last in the append transaction and held
+ * to COMMIT: stream appends commit in `$all` order, so every position at or below a committed
+ * `all_head.head` is committed (readers bound each page by it). See docs/backends/postgres.md.
+ */
+const V2: Migration = {
+  version: 2,
+  name: 'event-sourced streams',
+  sql: (s) => `
+CREATE TABLE ${s}.streams (
+  id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  category text NOT NULL,
+  topic_id integer NOT NULL,
+  revision bigint NOT NULL DEFAULT 0,
+  deleted smallint NOT NULL DEFAULT 0,
+  soft_deleted_at bigint NOT NULL DEFAULT 0,
+  metadata json NOT NULL DEFAULT '{}'
+) WITH (fillfactor = 70);
+
+CREATE TABLE ${s}.stream_events (
+  global bigint PRIMARY KEY,
+  stream_id integer NOT NULL,
+  revision bigint NOT NULL,
+  topic_id integer NOT NULL,
+  position bigint NOT NULL,
+  category text NOT NULL
+);
+CREATE UNIQUE INDEX stream_events_by_revision ON ${s}.stream_events (stream_id, revision);
+CREATE UNIQUE INDEX stream_events_by_position ON ${s}.stream_events (topic_id, position);
+CREATE INDEX stream_events_by_category ON ${s}.stream_events (category, global);
+
+CREATE TABLE ${s}.all_head (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one),
+  head bigint NOT NULL DEFAULT 0
+) WITH (fillfactor = 50);
+INSERT INTO ${s}.all_head DEFAULT VALUES;
+
+CREATE TABLE ${s}.snapshots (
+  stream text PRIMARY KEY,
+  revision bigint NOT NULL,
+  version integer NOT NULL,
+  state json NOT NULL
+);
+
+-- The write of a stream append whose stream row the caller holds FOR UPDATE (revision checked):
+-- the topic rows through append_events (topic row lock), then, last, the all_head lock for the
+-- $all positions, the index rows, the stream's new revision. An id that another writer stored
+-- on the topic meanwhile aborts the append (HR001; the caller checks again).
+CREATE FUNCTION ${s}.append_stream_events(p_stream integer, p_topic text, p_ids text[], p_types text[], p_keys text[], p_bodies json[], p_now bigint)
+RETURNS TABLE (ord integer, pos bigint, at bigint, revision bigint, global bigint) LANGUAGE plpgsql AS $$
+DECLARE
+  s_rev bigint; s_cat text; s_topic integer; v_pos bigint[]; v_at bigint[]; v_dup boolean; g bigint; n integer;
+BEGIN
+  SELECT st.revision, st.category, st.topic_id INTO s_rev, s_cat, s_topic FROM ${s}.streams st WHERE st.id = p_stream;
+  SELECT array_agg(a.pos ORDER BY a.ord), array_agg(a.at ORDER BY a.ord), bool_or(a.dup) INTO v_pos, v_at, v_dup
+  FROM ${s}.append_events(p_topic, p_ids, p_types, p_keys, p_bodies, p_now) a;
+  IF v_dup THEN
+    RAISE EXCEPTION 'an event id of this append was stored on % meanwhile', p_topic USING ERRCODE = 'HR001';
+  END IF;
+  n := cardinality(v_pos);
+  UPDATE ${s}.all_head SET head = head + n RETURNING head - n INTO g;
+  INSERT INTO ${s}.stream_events (global, stream_id, revision, topic_id, position, category)
+  SELECT g + i.o, p_stream, s_rev + i.o, s_topic, i.p, s_cat FROM unnest(v_pos) WITH ORDINALITY AS i(p, o);
+  UPDATE ${s}.streams SET revision = s_rev + n, deleted = 0 WHERE id = p_stream;
+  RETURN QUERY SELECT i.o::integer, i.p, v_at[i.o], s_rev + i.o, g + i.o FROM unnest(v_pos) WITH ORDINALITY AS i(p, o);
+END $$;
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [V1, V2];
 
 export const LATEST = MIGRATIONS.at(-1)!.version;
 

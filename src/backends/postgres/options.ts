@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { invalidArgument } from '../../core/errors.js';
+import { assertStreamTopicOption, type StreamTopic } from '../../log/stream-checks.js';
 
 export interface PostgresLogOptions {
   /** `postgres://user:password@host:port/database` (libpq URL; `?sslmode=...` and friends work). */
@@ -18,6 +19,8 @@ export interface PostgresLogOptions {
    * every process leases by the same clock (tests pass a virtual clock).
    */
   clock?: Clock;
+  /** The topic of a new event-sourced stream (default: its category, `order` for `order-123`). */
+  streamTopic?: StreamTopic;
 }
 
 export interface ResolvedOptions {
@@ -26,6 +29,7 @@ export interface ResolvedOptions {
   poolSize: number;
   connectTimeoutMs: number;
   clock: Clock | undefined;
+  streamTopic: StreamTopic | undefined;
 }
 
 /** Lower-case identifiers only: no quoting surprises, and `herald:<schema>` stays a valid NOTIFY channel. */
@@ -52,12 +56,14 @@ export function resolveOptions(options: PostgresLogOptions): ResolvedOptions {
   if (clock !== undefined && (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')) {
     throw invalidArgument('clock must have a now() method', { field: 'clock' });
   }
+  assertStreamTopicOption(options.streamTopic);
   return {
     connectionString,
     schema,
     poolSize: int('poolSize', 5, 1, 1000),
     connectTimeoutMs: int('connectTimeoutMs', 5000, 1, 600_000),
     clock,
+    streamTopic: options.streamTopic,
   };
 }
 

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { createEvent } from '../../core/envelope.js';
 import { HeraldError } from '../../core/errors.js';
 import { openPostgresLog } from './index.js';
+import { migrate, MIGRATIONS } from './migrations.js';
 import { PG_URL, pgUp, skipWithoutPg, TestSchemas } from './test-helpers.js';
 
 const waitFor = async (check: () => boolean, what: string, ms = 5000): Promise<void> => {
@@ -32,12 +33,36 @@ if (pgUp) {
       const schema = schemas.fresh();
       const logs = await Promise.all(Array.from({ length: 4 }, () => schemas.open(schema)));
       try {
-        assert.deepEqual(await migrationRows(schema), [1]);
+        assert.deepEqual(await migrationRows(schema), MIGRATIONS.map((m) => m.version));
         assert.deepEqual(await logs[0]!.migrate(), [], 'nothing left to apply');
         await logs[1]!.append('orders', [createEvent({ type: 'x', data: {} })]);
         assert.equal((await logs[2]!.topicInfo('orders'))?.count, 1, 'all four see one schema');
       } finally {
         await Promise.all(logs.map((l) => l.close()));
+      }
+    });
+
+    it('a schema at version 1 with events is brought to the latest version; its topics carry streams after', async () => {
+      const schema = schemas.fresh();
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        assert.deepEqual(await migrate(client, schema, MIGRATIONS.slice(0, 1)), [1]);
+      } finally {
+        await client.end();
+      }
+      let log = await schemas.open(schema);
+      try {
+        assert.deepEqual(await migrationRows(schema), MIGRATIONS.map((m) => m.version));
+        await log.append('order', [createEvent({ type: 'x', data: {} })]);
+        const r = await log.streams.appendToStream('order-1', [createEvent({ type: 'x', data: {} })], { expectedRevision: 'no_stream' });
+        assert.deepEqual([r.revision, r.globalPosition, r.receipts[0]!.position], [1, 1, 2]);
+        await log.close();
+        log = await schemas.open(schema);
+        assert.deepEqual(await log.migrate(), [], 'nothing left to apply');
+        assert.equal((await log.streams.streamInfo('order-1'))?.revision, 1);
+      } finally {
+        await log.close();
       }
     });
 

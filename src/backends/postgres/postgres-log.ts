@@ -4,7 +4,7 @@ import { assertEventAt } from '../../log/event-at.js';
 import { assertGroup, assertPositiveInt, assertStartFrom, assertTopic } from '../../log/names.js';
 import { checkSettlements } from '../../log/validate.js';
 import type {
-  AppendReceipt, Capabilities, Delivery, EventLog, FetchOptions, GroupInfo, ReadOptions, Retention,
+  AppendReceipt, Capabilities, Delivery, FetchOptions, GroupInfo, ReadOptions, Retention,
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
 } from '../../log/types.js';
 import { Admin } from './admin.js';
@@ -13,7 +13,9 @@ import { Db } from './db.js';
 import { ensureGroup, fetchTx } from './fetch.js';
 import { migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
+import { PostgresStreams } from './postgres-streams.js';
 import type { ResolvedOptions } from './options.js';
+import type { StreamLog } from '../../log/streams.js';
 import { readTopic } from './reader.js';
 import { applyRetention } from './retention.js';
 import { infoOf, topicInfoColumns, Topics, type TopicInfoRow } from './topics.js';
@@ -22,14 +24,17 @@ import { infoOf, topicInfoColumns, Topics, type TopicInfoRow } from './topics.js
  * The EventLog on PostgreSQL, safe for many herald processes on one database: appends of a topic
  * serialise on its row (contiguous positions, committed in order), fetches of a group serialise on
  * its advisory lock (per-key order across processes), settles are fenced by lease ids. Durable
- * once COMMIT returns (synchronous_commit=on). See docs/backends/postgres.md.
+ * once COMMIT returns (synchronous_commit=on). Keeps event-sourced streams too (`streams`).
+ * See docs/backends/postgres.md.
  */
-export class PostgresLog implements EventLog {
+export class PostgresLog implements StreamLog {
   readonly backend = 'postgres';
   readonly capabilities: Capabilities = {
     durable: true, keyOrder: true, transactionalAck: false, readByTime: true, contiguousPositions: true,
   };
   readonly schema: string;
+  /** Event-sourced streams (event store) on the same tables; see postgres-streams.ts. */
+  readonly streams: PostgresStreams;
   private readonly topicIds: Topics;
   private readonly admin: Admin;
   private readonly notifier: Notifier;
@@ -43,6 +48,9 @@ export class PostgresLog implements EventLog {
     this.admin = new Admin(db, this.topicIds);
     this.notifier = new Notifier(db);
     this.appender = new Appender(db, (topic) => { this.notifier.local(topic); this.notifier.announce(topic); });
+    this.streams = new PostgresStreams({
+      db, topics: this.topicIds, notifier: this.notifier, streamTopic: db.options.streamTopic, assertOpen: () => this.assertOpen(),
+    });
   }
 
   static create(options: ResolvedOptions): PostgresLog {

@@ -3,36 +3,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { createEvent } from '../../core/envelope.js';
 import type { PostgresLog } from './postgres-log.js';
-import { PG_URL, pgUp, skipWithoutPg, TestSchemas } from './test-helpers.js';
-
-/**
- * Follows a log live with `readAfter(last)` (positions greater than `last` visible now, in order)
- * while `write()` runs; returns every position in the order the reader saw it.
- */
-async function followLive(write: () => Promise<void>, readAfter: (last: number) => Promise<number[]>): Promise<number[]> {
-  const seen: number[] = [];
-  let writing = true;
-  const writers = write().finally(() => { writing = false; });
-  let last = 0;
-  for (let quiet = 0; quiet < 2;) {
-    const page = await readAfter(last);
-    seen.push(...page);
-    last = Math.max(last, ...page);
-    if (!writing && page.length === 0) quiet++;
-  }
-  await writers;
-  return seen;
-}
-
-/** Positions committed but never seen by the reader. */
-const missed = (committed: readonly number[], seen: readonly number[]): number[] => {
-  const s = new Set(seen);
-  return committed.filter((p) => !s.has(p));
-};
-
-async function concurrently(loops: number, step: () => Promise<boolean>): Promise<void> {
-  await Promise.all(Array.from({ length: loops }, async () => { while (await step()); }));
-}
+import { concurrently, followLive, missed, PG_URL, pgUp, skipWithoutPg, TestSchemas } from './test-helpers.js';
 
 if (pgUp) {
   describe('postgres: a reader following positions never skips a row committed out of order', () => {

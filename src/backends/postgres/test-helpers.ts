@@ -53,3 +53,32 @@ export class TestSchemas {
     this.made = [];
   }
 }
+
+/**
+ * Follows a log live with `readAfter(last)` (positions greater than `last` visible now, in order)
+ * while `write()` runs; returns every position in the order the reader saw it.
+ */
+export async function followLive(write: () => Promise<void>, readAfter: (last: number) => Promise<number[]>): Promise<number[]> {
+  const seen: number[] = [];
+  let writing = true;
+  const writers = write().finally(() => { writing = false; });
+  let last = 0;
+  for (let quiet = 0; quiet < 2;) {
+    const page = await readAfter(last);
+    seen.push(...page);
+    last = Math.max(last, ...page);
+    if (!writing && page.length === 0) quiet++;
+  }
+  await writers;
+  return seen;
+}
+
+/** Positions committed but never seen by the reader. */
+export const missed = (committed: readonly number[], seen: readonly number[]): number[] => {
+  const s = new Set(seen);
+  return committed.filter((p) => !s.has(p));
+};
+
+export async function concurrently(loops: number, step: () => Promise<boolean>): Promise<void> {
+  await Promise.all(Array.from({ length: loops }, async () => { while (await step()); }));
+}
