@@ -69,7 +69,7 @@ export class WorkflowRunner {
   /** Starts the runner: recovers the waits from the log, then runs instances, timers, routes and triggers. */
   static async start(log: EventLog, options: WorkflowRunnerOptions): Promise<WorkflowRunner> {
     if (!hasStreams(log)) {
-      throw new HeraldError('HERALD_E_UNSUPPORTED', `workflows keep their history in streams, which the ${log.backend} backend does not have (the sqlite and memory backends do)`);
+      throw new HeraldError('HERALD_E_UNSUPPORTED', `workflows keep their history in streams, which the ${log.backend} backend does not have (the sqlite, memory and postgres backends do)`);
     }
     if (!options || !Array.isArray(options.workflows)) throw invalidArgument('options.workflows must be an array of workflow definitions', { field: 'workflows' });
     const runner = new WorkflowRunner(log, options);

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TestSchemas } from '../backends/postgres/test-helpers.js';
 import { openSqliteLog } from '../backends/sqlite/index.js';
 import { MemoryLog } from '../log/memory/index.js';
 import type { StreamLog } from '../log/streams.js';
@@ -32,6 +33,20 @@ export const BACKENDS: TestBackend[] = [
         log,
         reopen: async () => { await log.close(); log = await openSqliteLog({ path, durability: 'os' }); return log; },
         done: async () => { await log.close(); rmSync(dir, { recursive: true, force: true }); },
+      };
+    },
+  },
+  {
+    // The scale-out backend with streams: a fresh schema per test, dropped after.
+    name: 'postgres',
+    open: async () => {
+      const schemas = new TestSchemas();
+      const schema = schemas.fresh();
+      let log = await schemas.open(schema, { poolSize: 4 });
+      return {
+        log,
+        reopen: async () => { await log.close(); log = await schemas.open(schema, { poolSize: 4 }); return log; },
+        done: async () => { await log.close(); await schemas.dropAll(); },
       };
     },
   },
