@@ -1,26 +1,13 @@
 import { systemClock, type Clock } from '../core/clock.js';
-import { toMillis, type Duration } from '../core/duration.js';
 import type { CloudEvent } from '../core/envelope.js';
 import { invalidArgument } from '../core/errors.js';
 import type { Inbox } from '../consumer/middleware/dedup.js';
 import type { Handler, HandlerContext } from '../consumer/types.js';
-import { assertGroup, assertPositiveInt } from '../log/names.js';
+import { assertGroup } from '../log/names.js';
+import { idOf, inboxRetention, type InboxRetention } from './inbox-retention.js';
 import { assertSqlDatabase, writeTransaction, type SqlDatabase } from './sql.js';
 
-/**
- * How long handled ids are kept. A redelivery is recognised while its id is still kept: within
- * `maxAge` of the first handling AND among the group's newest `maxCount` ids. Outside that window
- * it runs again, so make it longer than the longest redelivery you expect (lease expiry, retries,
- * a consumer group reset, a relay's re-append after a crash).
- */
-export interface InboxRetention {
-  /** Default 7 days. */
-  maxAge?: Duration;
-  /** Per group; default 1,000,000. */
-  maxCount?: number;
-  /** Handled events between automatic prunes (default 1,000; 0: only when `prune()` is called). */
-  pruneEvery?: number;
-}
+export type { InboxRetention } from './inbox-retention.js';
 
 export interface SqliteInbox extends Inbox {
   /**
@@ -46,12 +33,6 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS herald_inbox (
 CREATE INDEX IF NOT EXISTS herald_inbox_by_time ON herald_inbox (handled_at);
 CREATE INDEX IF NOT EXISTS herald_inbox_by_group_time ON herald_inbox (grp, handled_at)`;
 
-function idOf(event: CloudEvent | string): string {
-  const id = typeof event === 'string' ? event : event?.id;
-  if (typeof id !== 'string' || id.length === 0) throw invalidArgument('event must be an event or a non-empty event id', { field: 'event' });
-  return id;
-}
-
 /**
  * The consumer-side inbox in the handler's own SQLite database (table `herald_inbox`). With
  * `handle`, a handler's writes and its inbox row commit together: a redelivered event (lease
@@ -62,11 +43,7 @@ function idOf(event: CloudEvent | string): string {
 export function sqliteInbox(db: SqlDatabase, options: { retention?: InboxRetention; clock?: Clock } = {}): SqliteInbox {
   assertSqlDatabase(db);
   const clock = options.clock ?? systemClock;
-  const maxAgeMs = toMillis(options.retention?.maxAge ?? '7d', 'retention.maxAge');
-  const maxCount = options.retention?.maxCount ?? 1_000_000;
-  const pruneEvery = options.retention?.pruneEvery ?? 1_000;
-  assertPositiveInt(maxCount, 'retention.maxCount');
-  if (!Number.isInteger(pruneEvery) || pruneEvery < 0) throw invalidArgument('retention.pruneEvery must be a non-negative integer', { field: 'retention.pruneEvery' });
+  const { maxAgeMs, maxCount, due } = inboxRetention(options.retention);
   db.exec(SCHEMA);
   const st = {
     insert: db.prepare('INSERT OR IGNORE INTO herald_inbox (grp, event_id, handled_at) VALUES (?, ?, ?)'),
@@ -78,7 +55,6 @@ export function sqliteInbox(db: SqlDatabase, options: { retention?: InboxRetenti
     size: db.prepare('SELECT count(*) AS n FROM herald_inbox WHERE grp = ?'),
     sizeAll: db.prepare('SELECT count(*) AS n FROM herald_inbox'),
   };
-  let sincePrune = 0;
 
   const record = (group: string, id: string): boolean => st.insert.run(group, id, clock.now()).changes === 1;
   const prune = (): number => writeTransaction(db, () => {
@@ -90,7 +66,7 @@ export function sqliteInbox(db: SqlDatabase, options: { retention?: InboxRetenti
     return removed;
   });
   const counted = (): void => {
-    if (pruneEvery > 0 && ++sincePrune >= pruneEvery) { sincePrune = 0; prune(); }
+    if (due()) prune();
   };
 
   return {

@@ -4,12 +4,13 @@ import { backoffDelay } from '../consumer/backoff.js';
 import type { BackoffOptions } from '../consumer/types.js';
 import { assertPositiveInt } from '../log/names.js';
 import type { EventLog } from '../log/types.js';
-import type { Outbox, OutboxRow } from './outbox.js';
+import type { OutboxRow, OutboxSource } from './outbox.js';
 import { errorSummary } from './projection-failure.js';
 import { Waker } from './waker.js';
 
 export interface OutboxRelayOptions {
-  outbox: Outbox;
+  /** Any outbox: sqliteOutbox, MemoryOutbox, pgOutbox. */
+  outbox: OutboxSource;
   /** Any backend's log; its append is idempotent by event id, which absorbs a re-relayed row. */
   log: EventLog;
   /** Most rows read (and appended) per round (default 256). */
@@ -88,7 +89,7 @@ interface Flush { target: number; resolve: () => void; reject: (error: Error) =>
 
 class Relay implements OutboxRelay {
   readonly closed: Promise<void>;
-  private readonly outbox: Outbox;
+  private readonly outbox: OutboxSource;
   private readonly log: EventLog;
   private readonly batchSize: number;
   private readonly pollMs: number;
@@ -155,7 +156,7 @@ class Relay implements OutboxRelay {
         const rows = await this.outbox.peek(this.batchSize);
         this.settleFlushes(rows[0]?.seq ?? Infinity);
         if (rows.length === 0) { await this.waker.sleep(this.pollMs); continue; }
-        await this.relay(rows);
+        if (!(await this.relay(rows))) { await this.waker.sleep(this.pollMs); continue; } // another relay is at work
         this.streak = 0;
       } catch (error) {
         if (isHeraldError(this.fail(error), 'HERALD_E_CLOSED')) break;
@@ -165,16 +166,30 @@ class Relay implements OutboxRelay {
     this.stopping = true;
   }
 
-  /** Appends every topic's rows, then marks the batch; throws the first failure (nothing marked). */
-  private async relay(rows: readonly OutboxRow[]): Promise<void> {
+  /**
+   * Appends a batch and marks it (through `claim` when the outbox has one, re-reading the rows under
+   * its lock); false when another relay holds that lock. Throws the first failure (nothing marked).
+   */
+  private async relay(peeked: readonly OutboxRow[]): Promise<boolean> {
+    let rows: readonly OutboxRow[] | undefined = peeked;
+    if (this.outbox.claim) {
+      rows = await this.outbox.claim(this.batchSize, (claimed) => this.append(claimed));
+      if (rows === undefined) return false;
+    } else {
+      await this.append(rows);
+      await this.outbox.markRelayed(rows.at(-1)!.seq);
+    }
+    this.relayed += rows.length;
+    this.lastSeq = rows.at(-1)?.seq ?? this.lastSeq;
+    return true;
+  }
+
+  /** One append per topic (concurrently), each topic's rows in `seq` order; throws the first failure. */
+  private async append(rows: readonly OutboxRow[]): Promise<void> {
     const groups = byTopic(rows);
     const results = await Promise.allSettled(groups.map((group) => this.log.append(group[0]!.topic, group.map((r) => r.event))));
     const failed = results.findIndex((r) => r.status === 'rejected');
     if (failed >= 0) throw new RowFailure(groups[failed]![0]!, (results[failed] as PromiseRejectedResult).reason);
-    const last = rows.at(-1)!.seq;
-    await this.outbox.markRelayed(last);
-    this.relayed += rows.length;
-    this.lastSeq = last;
   }
 
   /** Records a failed round; returns the error itself (unwrapped from its rows). */

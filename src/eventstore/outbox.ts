@@ -16,10 +16,9 @@ export interface OutboxRow {
   enqueuedAt: number;
 }
 
-export interface Outbox {
+/** The relay's side of an outbox: what `startOutboxRelay` reads, marks and waits on. */
+export interface OutboxSource {
   readonly kind: string;
-  /** Adds events bound for `topic`; call it inside the transaction that writes the business rows. */
-  enqueue(topic: string, events: CloudEvent | readonly CloudEvent[]): void;
   /** The oldest rows not yet relayed, in `seq` order. */
   peek(limit: number): OutboxRow[] | Promise<OutboxRow[]>;
   /** Records that every row up to `seq` is on the log (durably, in the outbox's own store). */
@@ -28,8 +27,21 @@ export interface Outbox {
   pending(): number | Promise<number>;
   /** The highest `seq` not yet relayed (0 when none). */
   newestSeq(): number | Promise<number>;
-  /** Calls `listener` after an enqueue in this process; returns an unsubscribe. */
+  /** Calls `listener` after an enqueue (once it committed, where the store can tell); returns an unsubscribe. */
   onEnqueue(listener: () => void): () => void;
+  /**
+   * Where several relays may run at once (PostgreSQL): takes the outbox's relay lock, runs `relay`
+   * on the oldest rows and deletes them once it resolves, all in one transaction. Resolves with
+   * the rows relayed, or undefined when another relay holds the lock. The relay uses it instead
+   * of `peek` + `markRelayed` when present.
+   */
+  claim?(limit: number, relay: (rows: OutboxRow[]) => Promise<void>): Promise<OutboxRow[] | undefined>;
+}
+
+/** An outbox whose enqueue joins the caller's synchronous transaction (sqlite, memory). */
+export interface Outbox extends OutboxSource {
+  /** Adds events bound for `topic`; call it inside the transaction that writes the business rows. */
+  enqueue(topic: string, events: CloudEvent | readonly CloudEvent[]): void;
 }
 
 /** Checks an enqueue's arguments and returns the events as a list. */

@@ -2,6 +2,7 @@ import type { CloudEvent } from '../core/envelope.js';
 import { HeraldError } from '../core/errors.js';
 import { projectionContext, type Projection } from './projection.js';
 import type { SourcedEvent, SourcePage } from './projection-source.js';
+import { isPromiseLike } from './projection-then.js';
 
 /** A handler (or a contract's decode) threw on the event at `index` of the batch. */
 export class EventFailure extends Error {
@@ -41,20 +42,31 @@ export async function prepareBatch<Tx>(projection: Projection<Tx>, page: SourceP
   return { events, end: page.end, whole: true };
 }
 
-/** Applies events through their handlers; throws EventFailure naming the one that threw. */
-export function applyEvents<Tx>(projection: Projection<Tx>, version: number, tx: Tx, events: PreparedBatch['events']): void {
+/**
+ * Applies events through their handlers, in order; throws (or rejects with) an EventFailure naming
+ * the one that threw. Synchronous while the handlers are; a handler's promise is awaited before the
+ * next event when `allowAsync` (the store's transaction spans awaits), refused otherwise.
+ */
+export function applyEvents<Tx>(projection: Projection<Tx>, version: number, tx: Tx, events: PreparedBatch['events'], allowAsync = false): void | Promise<void> {
   const base = projectionContext(tx, projection.name, version);
-  events.forEach(({ source, event }, index) => {
-    const entry = projection.byType.get(event.type);
-    if (!entry) return; // a type the source's filter let through: passed over, not applied
-    try {
-      const result: unknown = entry.handle(event as CloudEvent & { data: unknown }, { ...base, record: source.record });
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-        (result as PromiseLike<unknown>).then(undefined, () => undefined); // its outcome no longer matters
-        throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `projection ${projection.name}: the ${event.type} handler returned a promise; handlers run inside a transaction and must be synchronous`, { details: { field: 'handlers' } });
+  const applyFrom = (start: number): void | Promise<void> => {
+    for (let index = start; index < events.length; index++) {
+      const { source, event } = events[index]!;
+      const entry = projection.byType.get(event.type);
+      if (!entry) continue; // a type the source's filter let through: passed over, not applied
+      let result: unknown;
+      try {
+        result = entry.handle(event as CloudEvent & { data: unknown }, { ...base, record: source.record });
+      } catch (error) {
+        throw new EventFailure(index, source, error);
       }
-    } catch (error) {
-      throw new EventFailure(index, source, error);
+      if (!isPromiseLike(result)) continue;
+      if (!allowAsync) {
+        result.then(undefined, () => undefined); // its outcome no longer matters
+        throw new EventFailure(index, source, new HeraldError('HERALD_E_INVALID_ARGUMENT', `projection ${projection.name}: the ${event.type} handler returned a promise; handlers run inside a transaction and must be synchronous`, { details: { field: 'handlers' } }));
+      }
+      return Promise.resolve(result).then(() => applyFrom(index + 1), (error: unknown) => { throw new EventFailure(index, source, error); });
     }
-  });
+  };
+  return applyFrom(0);
 }

@@ -7,7 +7,7 @@ import { assertPositiveInt } from '../log/names.js';
 import { applyEvents, EventFailure, positionAfter, prepareBatch } from './projection-batch.js';
 import { compileProjection, projectionContext, type Projection, type ProjectionDefinition } from './projection.js';
 import { sourceReader, type SourcePage, type SourceReader } from './projection-source.js';
-import { samePosition, type CommitOutcome, type ProjectionStore, type VersionRole } from './projection-store.js';
+import { samePosition, type AnyProjectionStore, type CommitOutcome, type VersionRole } from './projection-store.js';
 import { Waker } from './waker.js';
 import type { ProjectionRunner, ProjectionRunnerOptions, ProjectionState, ProjectionStatus } from './projection-status.js';
 import { CatchUpWaiters } from './projection-waiters.js';
@@ -28,7 +28,7 @@ export function startProjection<Tx>(projection: ProjectionDefinition<Tx>, option
 class Runner<Tx> implements ProjectionRunner {
   readonly closed: Promise<void>;
   private readonly reader: SourceReader;
-  private readonly store: ProjectionStore<Tx>;
+  private readonly store: AnyProjectionStore<Tx>;
   private readonly clock: Clock;
   private readonly batchSize: number;
   private readonly pollMs: number;
@@ -67,7 +67,7 @@ class Runner<Tx> implements ProjectionRunner {
     let lag = 0;
     for (const [key, h] of Object.entries(head)) lag += Math.max(0, h - (this.position[key] ?? 0));
     const status: ProjectionStatus = {
-      name: this.name, version: this.version, state: this.state, role: this.storedRole(),
+      name: this.name, version: this.version, state: this.state, role: await this.storedRole(),
       position: { ...this.position }, head, lag, applied: this.applied, errors: this.failures.errors,
     };
     if (this.failures.last) status.lastError = { ...this.failures.last };
@@ -109,9 +109,9 @@ class Runner<Tx> implements ProjectionRunner {
     }
   }
 
-  private register(): void {
+  private async register(): Promise<void> {
     const p = this.projection;
-    const record = this.store.register(p.name, p.version, p.sourceKey, (tx) => p.setup?.(projectionContext(tx, p.name, p.version)), this.clock.now());
+    const record = await this.store.register(p.name, p.version, p.sourceKey, (tx) => p.setup?.(projectionContext(tx, p.name, p.version)), this.clock.now());
     this.position = { ...record.position };
     this.applied = record.applied;
     this.role = record.role;
@@ -129,11 +129,11 @@ class Runner<Tx> implements ProjectionRunner {
       const activate = this.role === 'building' && page.caughtUp && failure === undefined && batch.whole;
       if (events.length === 0 && samePosition(end, from) && !activate) break;
       try {
-        const outcome = this.store.commit(
-          { name: this.name, version: this.version, expected: from, next: end, applied: events.length, activate, now: this.clock.now() },
-          (tx) => { applyEvents(this.projection, this.version, tx, events); },
+        const apply = (tx: Tx): void | Promise<void> => applyEvents(this.projection, this.version, tx, events, this.store.asyncHandlers === true);
+        const outcome = await this.store.commit(
+          { name: this.name, version: this.version, expected: from, next: end, applied: events.length, activate, now: this.clock.now() }, apply,
         );
-        this.afterCommit(outcome, end, events.length, activate);
+        await this.afterCommit(outcome, end, events.length, activate);
         break;
       } catch (error) {
         if (!(error instanceof EventFailure)) throw error;
@@ -145,32 +145,32 @@ class Runner<Tx> implements ProjectionRunner {
     if (failure) throw failure;
   }
 
-  private afterCommit(outcome: CommitOutcome, end: Record<string, number>, applied: number, activated: boolean): void {
+  private async afterCommit(outcome: CommitOutcome, end: Record<string, number>, applied: number, activated: boolean): Promise<void> {
     if (outcome === 'retired' || outcome === 'superseded') { this.stop(outcome); return; }
-    if (outcome === 'moved') { this.reload(); return; }
+    if (outcome === 'moved') { await this.reload(); return; }
     this.position = end;
     this.applied += applied;
     this.failures.committed();
     if (activated) {
       this.role = 'active';
-      if (this.options.dropRetired) this.dropRetired();
+      if (this.options.dropRetired) await this.dropRetired();
     }
     this.settleWaiters();
   }
 
   /** Another runner of this version moved the checkpoint: continue from where it is. */
-  private reload(): void {
-    const record = this.store.records(this.name).find((r) => r.version === this.version);
+  private async reload(): Promise<void> {
+    const record = (await this.store.records(this.name)).find((r) => r.version === this.version);
     if (!record || record.role === 'retired') { this.stop('retired'); return; }
     this.position = { ...record.position };
     this.applied = record.applied;
     this.role = record.role;
   }
 
-  private dropRetired(): void {
+  private async dropRetired(): Promise<void> {
     const p = this.projection;
-    for (const r of this.store.records(p.name)) {
-      if (r.role === 'retired' && r.version < p.version) this.store.drop(p.name, r.version, (tx) => p.drop?.(projectionContext(tx, p.name, r.version)));
+    for (const r of await this.store.records(p.name)) {
+      if (r.role === 'retired' && r.version < p.version) await this.store.drop(p.name, r.version, (tx) => p.drop?.(projectionContext(tx, p.name, r.version)));
     }
   }
 
@@ -183,7 +183,7 @@ class Runner<Tx> implements ProjectionRunner {
       if (!(error instanceof EventFailure) && isHeraldError(error, 'HERALD_E_CLOSED')) { this.stop('close'); return false; }
       const { cause, failure } = this.failures.record(error, this.clock.now());
       this.options.onError?.(cause, failure);
-      if (this.state !== 'starting') this.tryRecordError();
+      if (this.state !== 'starting') await this.tryRecordError();
       if (failure.attempts >= this.maxAttempts || isPermanent(cause)) {
         this.state = 'failed';
         this.stopping = true;
@@ -195,9 +195,9 @@ class Runner<Tx> implements ProjectionRunner {
   }
 
   /** The role as stored now (another process may have switched versions), else as last seen. */
-  private storedRole(): VersionRole | undefined {
+  private async storedRole(): Promise<VersionRole | undefined> {
     try {
-      return this.store.records(this.name).find((r) => r.version === this.version)?.role ?? (this.state === 'starting' ? undefined : 'retired');
+      return (await this.store.records(this.name)).find((r) => r.version === this.version)?.role ?? (this.state === 'starting' ? undefined : 'retired');
     } catch {
       return this.role;
     }
@@ -209,8 +209,8 @@ class Runner<Tx> implements ProjectionRunner {
     this.state = 'failed';
   }
 
-  private tryRecordError(): void {
-    try { this.store.recordError(this.name, this.version, this.failures.last); } catch { /* status still has it */ }
+  private async tryRecordError(): Promise<void> {
+    try { await this.store.recordError(this.name, this.version, this.failures.last); } catch { /* status still has it */ }
   }
 
   /** Waits `ms`, cut short by close (appends do not end a backoff). */

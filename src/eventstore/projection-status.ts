@@ -2,13 +2,13 @@ import type { Clock } from '../core/clock.js';
 import type { Duration } from '../core/duration.js';
 import type { BackoffOptions } from '../consumer/types.js';
 import type { EventLog } from '../log/types.js';
-import type { ProjectionFailure, ProjectionStore, VersionRole } from './projection-store.js';
+import type { AnyProjectionStore, ProjectionFailure, VersionRole } from './projection-store.js';
 
 export interface ProjectionRunnerOptions<Tx> {
   /** Where the events come from (topics of this log, or its streams' `$all`). */
   log: EventLog;
-  /** Where the read model and its checkpoint live. */
-  store: ProjectionStore<Tx>;
+  /** Where the read model and its checkpoint live (sqlite and memory: synchronous; PostgreSQL: asynchronous). */
+  store: AnyProjectionStore<Tx>;
   /** Most events applied in one transaction (default 256). */
   batchSize?: number;
   /** How often an idle projection looks for events appended by other processes (default 500ms). */

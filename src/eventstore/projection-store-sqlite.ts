@@ -1,19 +1,8 @@
 import { assertSqlDatabase, writeTransaction, type SqlDatabase } from './sql.js';
 import {
-  assertDroppable, planCommit, planRegister,
-  type CheckpointRecord, type CommitOutcome, type CommitRequest, type ProjectionFailure, type ProjectionStore, type VersionRole,
+  assertDroppable, planCommit, planRegister, recordFromRow,
+  type CheckpointRecord, type CheckpointRow, type CommitOutcome, type CommitRequest, type ProjectionStore,
 } from './projection-store.js';
-
-interface Row {
-  name: string;
-  version: number;
-  source: string;
-  position: string;
-  applied: number;
-  role: string;
-  last_error: string | null;
-  updated_at: number;
-}
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS herald_projections (
   name TEXT NOT NULL,
@@ -26,15 +15,6 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS herald_projections (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (name, version)
 )`;
-
-function toRecord(row: Row): CheckpointRecord {
-  const record: CheckpointRecord = {
-    name: row.name, version: row.version, source: row.source, position: JSON.parse(row.position) as Record<string, number>,
-    applied: row.applied, role: row.role as VersionRole, updatedAt: row.updated_at,
-  };
-  if (row.last_error !== null) record.lastError = JSON.parse(row.last_error) as ProjectionFailure;
-  return record;
-}
 
 /**
  * Checkpoints in the table `herald_projections` of the read model's own database: handlers get
@@ -53,7 +33,7 @@ export function sqliteProjectionStore(db: SqlDatabase): ProjectionStore<SqlDatab
     setError: db.prepare('UPDATE herald_projections SET last_error = ? WHERE name = ? AND version = ?'),
     remove: db.prepare('DELETE FROM herald_projections WHERE name = ? AND version = ?'),
   };
-  const records = (name: string): CheckpointRecord[] => (st.byName.all(name) as Row[]).map(toRecord);
+  const records = (name: string): CheckpointRecord[] => (st.byName.all(name) as CheckpointRow[]).map(recordFromRow);
   const write = (r: CheckpointRecord): void => {
     st.update.run(JSON.stringify(r.position), r.applied, r.role, r.lastError ? JSON.stringify(r.lastError) : null, r.updatedAt, r.name, r.version);
   };
@@ -70,7 +50,7 @@ export function sqliteProjectionStore(db: SqlDatabase): ProjectionStore<SqlDatab
       });
     },
     records(name) {
-      return name === undefined ? (st.all.all() as Row[]).map(toRecord) : records(name);
+      return name === undefined ? (st.all.all() as CheckpointRow[]).map(recordFromRow) : records(name);
     },
     commit(request: CommitRequest, work): CommitOutcome {
       return writeTransaction(db, () => {

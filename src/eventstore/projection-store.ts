@@ -56,8 +56,14 @@ export interface CommitRequest {
  */
 export type CommitOutcome = 'ok' | 'moved' | 'retired' | 'superseded';
 
+/**
+ * A synchronous store (sqlite, memory): its transaction runs inside one call, so handlers, `setup`
+ * and `drop` hooks must be synchronous.
+ */
 export interface ProjectionStore<Tx> {
   readonly kind: string;
+  /** Absent or false: handlers returning a promise are refused (they would outlive the transaction). */
+  readonly asyncHandlers?: false;
   /**
    * Returns the version's record, creating it when missing (running `setup` in the same
    * transaction). A new version is `active` if no version is, else `building`.
@@ -72,6 +78,23 @@ export interface ProjectionStore<Tx> {
   /** Runs `hook(tx)` and deletes a non-active version's record in one transaction; false if there was none. */
   drop(name: string, version: number, hook: (tx: Tx) => void): boolean;
 }
+
+/**
+ * An asynchronous store (PostgreSQL): the same operations, each a promise; its transaction spans
+ * awaits, so `work`, `setup` and `hook` may be async and are awaited before the commit.
+ */
+export interface AsyncProjectionStore<Tx> {
+  readonly kind: string;
+  readonly asyncHandlers: true;
+  register(name: string, version: number, source: string, setup: (tx: Tx) => unknown, now: number): Promise<CheckpointRecord>;
+  records(name?: string): Promise<CheckpointRecord[]>;
+  commit(request: CommitRequest, work: (tx: Tx) => void | Promise<void>): Promise<CommitOutcome>;
+  recordError(name: string, version: number, error: ProjectionFailure | undefined): Promise<void>;
+  drop(name: string, version: number, hook: (tx: Tx) => unknown): Promise<boolean>;
+}
+
+/** Either kind of store: what the runner works with. */
+export type AnyProjectionStore<Tx> = ProjectionStore<Tx> | AsyncProjectionStore<Tx>;
 
 /** What `register` does, given the records of the name: return, create (with a role) or refuse. */
 export function planRegister(records: readonly CheckpointRecord[], version: number, source: string): CheckpointRecord | { create: VersionRole } {
@@ -124,4 +147,25 @@ export function assertDroppable(record: CheckpointRecord | undefined, name: stri
   if (record?.role === 'active') {
     throw invalidArgument(`projection ${name} version ${version} is active: switch to another version before dropping it`, { field: 'version' });
   }
+}
+
+/** A checkpoint as stored in SQL (table `herald_projections`); int8 columns may come back as strings. */
+export interface CheckpointRow {
+  name: string;
+  version: number;
+  source: string;
+  position: string;
+  applied: number | string;
+  role: string;
+  last_error: string | null;
+  updated_at: number | string;
+}
+
+export function recordFromRow(row: CheckpointRow): CheckpointRecord {
+  const record: CheckpointRecord = {
+    name: row.name, version: Number(row.version), source: row.source, position: JSON.parse(row.position) as Record<string, number>,
+    applied: Number(row.applied), role: row.role as VersionRole, updatedAt: Number(row.updated_at),
+  };
+  if (row.last_error !== null) record.lastError = JSON.parse(row.last_error) as ProjectionFailure;
+  return record;
 }

@@ -31,8 +31,15 @@ export interface ProjectionEventContext<Tx> extends ProjectionContext<Tx> {
   readonly record: StoredEvent | RecordedEvent;
 }
 
-/** Applies one event to the read model. Synchronous: it runs inside the checkpoint's transaction. */
-export type ProjectionHandler<T, Tx> = (event: CloudEvent<T> & { data: T }, ctx: ProjectionEventContext<Tx>) => void;
+/**
+ * What a handler (or a `setup`/`drop` hook) returns. A transaction with an async `query` (a
+ * PostgreSQL client) stays open across awaits, so those handlers may be async; on sqlite and
+ * memory the transaction ends with the call, so handlers there are synchronous.
+ */
+export type HandlerResult<Tx> = Tx extends { query(...args: never[]): Promise<unknown> } ? void | Promise<void> : void;
+
+/** Applies one event to the read model, inside the checkpoint's transaction. */
+export type ProjectionHandler<T, Tx> = (event: CloudEvent<T> & { data: T }, ctx: ProjectionEventContext<Tx>) => HandlerResult<Tx>;
 
 export interface ProjectionHandlerEntry<Tx> {
   readonly type: string;
@@ -59,9 +66,9 @@ export interface ProjectionDefinition<Tx> {
   source: ProjectionSource;
   handlers: readonly ProjectionHandlerEntry<Tx>[];
   /** Creates this version's tables; runs once, in the transaction that registers the version. */
-  setup?(ctx: ProjectionContext<Tx>): void;
+  setup?(ctx: ProjectionContext<Tx>): HandlerResult<Tx>;
   /** Removes a version's tables when that version is dropped (`ctx.version` is the dropped one). */
-  drop?(ctx: ProjectionContext<Tx>): void;
+  drop?(ctx: ProjectionContext<Tx>): HandlerResult<Tx>;
 }
 
 /** A checked definition with its handlers by type (what the runner works from). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeTable, activeVersion, dropProjectionVersion } from '../../../src/eventstore/projection-admin.js';
 import { startProjection } from '../../../src/eventstore/projection-runner.js';
+import { andThen, type MaybePromise } from '../../../src/eventstore/projection-then.js';
 import { counter, expectedCounts, orders, quick, waitFor, withFixture, type EventStoreTarget } from './helpers.js';
 
 /** Rebuild beside the serving version, switch atomically once caught up, then drop the old one. */
@@ -16,30 +17,30 @@ export function blueGreenSuite<Tx>(target: EventStoreTarget<Tx>): void {
       // v2 stalls at event 100 (failing, retried) until released: it is mid-build while we look.
       let released = false;
       const activeSeen = new Set<number | undefined>();
-      const gate = (e: { id: string }): void => {
-        activeSeen.add(activeVersion(fx.store, 'counts')?.version);
+      const gate = (e: { id: string }): MaybePromise<void> => andThen(activeVersion(fx.store, 'counts'), (active) => {
+        activeSeen.add(active?.version);
         if (e.id === events[100]!.id && !released) throw new Error('held back by the test');
-      };
+      });
       const v2 = startProjection(counter(fx.model, { version: 2, spy: gate }), quick(fx, { batchSize: 10, maxAttempts: 1_000_000 }));
       await waitFor(async () => (await v2.status()).lastError?.eventId === events[100]!.id, 'v2 to be held at event 100');
       const building = await v2.status();
       assert.deepEqual([building.role, building.state], ['building', 'catching-up']);
       assert.ok(building.lag > 0);
-      assert.equal(activeVersion(fx.store, 'counts')?.version, 1, 'v1 serves while v2 builds');
-      assert.equal(activeTable(fx.store, 'counts', 'counts'), 'counts_v1');
+      assert.equal((await activeVersion(fx.store, 'counts'))?.version, 1, 'v1 serves while v2 builds');
+      assert.equal(await activeTable(fx.store, 'counts', 'counts'), 'counts_v1');
 
       const extra = orders(20, 200);
       await fx.log.append('orders', extra);
       const all = [...events, ...extra];
-      await waitFor(() => fx.model.read('counts_v1')?.total === expectedCounts(all).total, 'v1 to apply the new events');
+      await waitFor(async () => (await fx.model.read('counts_v1'))?.total === expectedCounts(all).total, 'v1 to apply the new events');
       assert.equal((await v2.status()).role, 'building', 'still building: not caught up');
 
       released = true;
       await v2.caughtUp();
       assert.deepEqual([...activeSeen], [1], 'every v2 event was applied while v1 was the active version');
-      assert.equal(activeVersion(fx.store, 'counts')?.version, 2);
-      assert.equal(activeTable(fx.store, 'counts', 'counts'), 'counts_v2');
-      assert.deepEqual(fx.model.read('counts_v2'), expectedCounts(all));
+      assert.equal((await activeVersion(fx.store, 'counts'))?.version, 2);
+      assert.equal(await activeTable(fx.store, 'counts', 'counts'), 'counts_v2');
+      assert.deepEqual(await fx.model.read('counts_v2'), expectedCounts(all));
       assert.deepEqual([(await v2.status()).role, (await v2.status()).state], ['active', 'live']);
 
       // v1 learns it was retired at its next commit, and stops.
@@ -49,13 +50,13 @@ export function blueGreenSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const retired = await v1.status();
       assert.deepEqual([retired.state, retired.stoppedBy, retired.role], ['stopped', 'retired', 'retired']);
       await v2.caughtUp();
-      assert.deepEqual(fx.model.read('counts_v2'), expectedCounts([...all, ...late]));
+      assert.deepEqual(await fx.model.read('counts_v2'), expectedCounts([...all, ...late]));
 
-      assert.throws(() => dropProjectionVersion(counter(fx.model), fx.store, 2), { code: 'HERALD_E_INVALID_ARGUMENT' }, 'the active version cannot be dropped');
-      assert.equal(dropProjectionVersion(counter(fx.model), fx.store, 1), true);
-      assert.equal(fx.model.read('counts_v1'), undefined, 'the drop hook removed v1 tables');
-      assert.deepEqual(fx.store.records('counts').map((r) => r.version), [2]);
-      assert.equal(dropProjectionVersion(counter(fx.model), fx.store, 1), false);
+      await assert.rejects(async () => dropProjectionVersion(counter(fx.model), fx.store, 2), { code: 'HERALD_E_INVALID_ARGUMENT' }, 'the active version cannot be dropped');
+      assert.equal(await dropProjectionVersion(counter(fx.model), fx.store, 1), true);
+      assert.equal(await fx.model.read('counts_v1'), undefined, 'the drop hook removed v1 tables');
+      assert.deepEqual((await fx.store.records('counts')).map((r) => r.version), [2]);
+      assert.equal(await dropProjectionVersion(counter(fx.model), fx.store, 1), false);
       await v2.close();
     }));
 
@@ -67,9 +68,9 @@ export function blueGreenSuite<Tx>(target: EventStoreTarget<Tx>): void {
       await v1.close();
       const v2 = startProjection(counter(fx.model, { version: 2 }), quick(fx, { dropRetired: true }));
       await v2.caughtUp();
-      assert.equal(fx.model.read('counts_v1'), undefined);
-      assert.deepEqual(fx.model.read('counts_v2'), expectedCounts(events));
-      assert.deepEqual(fx.store.records('counts').map((r) => [r.version, r.role]), [[2, 'active']]);
+      assert.equal(await fx.model.read('counts_v1'), undefined);
+      assert.deepEqual(await fx.model.read('counts_v2'), expectedCounts(events));
+      assert.deepEqual((await fx.store.records('counts')).map((r) => [r.version, r.role]), [[2, 'active']]);
       await v2.close();
     }));
 
@@ -83,7 +84,7 @@ export function blueGreenSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const retired = startProjection(counter(fx.model, { version: 1 }), quick(fx));
       await retired.closed;
       assert.deepEqual([(await retired.status()).state, (await retired.status()).stoppedBy], ['stopped', 'retired']);
-      dropProjectionVersion(counter(fx.model), fx.store, 1);
+      await dropProjectionVersion(counter(fx.model), fx.store, 1);
       const dropped = startProjection(counter(fx.model, { version: 1 }), quick(fx));
       await dropped.closed;
       const status = await dropped.status();

@@ -1,30 +1,40 @@
 import type { TestContext } from 'node:test';
 import type { Inbox } from '../../../src/consumer/middleware/dedup.js';
 import { createEvent, keyOf, type CloudEvent } from '../../../src/core/envelope.js';
-import { defineProjection, on, type ProjectionDefinition, type ProjectionEventContext, type ProjectionSource } from '../../../src/eventstore/projection.js';
+import {
+  defineProjection, on,
+  type ProjectionContext, type ProjectionDefinition, type ProjectionEventContext, type ProjectionHandler, type ProjectionSource,
+} from '../../../src/eventstore/projection.js';
 import type { ProjectionRunnerOptions } from '../../../src/eventstore/projection-status.js';
-import type { ProjectionStore } from '../../../src/eventstore/projection-store.js';
-import type { Outbox } from '../../../src/eventstore/outbox.js';
+import type { AnyProjectionStore } from '../../../src/eventstore/projection-store.js';
+import type { OutboxSource } from '../../../src/eventstore/outbox.js';
+import { andThen, type MaybePromise } from '../../../src/eventstore/projection-then.js';
 import type { EventLog } from '../../../src/log/types.js';
 
-/** A read model of counters the suite's projections write through the store's transaction. */
+/**
+ * A read model of counters the suite's projections write through the store's transaction.
+ * Synchronous on sqlite and memory; promises on PostgreSQL (whose handlers may be async).
+ */
 export interface CounterModel<Tx> {
-  create(tx: Tx, table: string): void;
-  drop(tx: Tx, table: string): void;
-  add(tx: Tx, table: string, key: string, by: number): void;
+  create(tx: Tx, table: string): MaybePromise<void>;
+  drop(tx: Tx, table: string): MaybePromise<void>;
+  add(tx: Tx, table: string, key: string, by: number): MaybePromise<void>;
   /** Committed counts; undefined when the table does not exist. */
-  read(table: string): Record<string, number> | undefined;
+  read(table: string): MaybePromise<Record<string, number> | undefined>;
 }
 
 /** One backend's event-store pieces on fresh storage. */
 export interface EventStoreFixture<Tx = unknown> {
   log: EventLog;
-  store: ProjectionStore<Tx>;
+  store: AnyProjectionStore<Tx>;
   model: CounterModel<Tx>;
-  outbox: Outbox;
-  /** Writes business row `id` and enqueues `events` in one transaction; with `fail`, throws after both (rolled back). */
-  commitBusiness(id: string, topic: string, events: readonly CloudEvent[], fail?: boolean): void;
-  businessRows(): string[];
+  outbox: OutboxSource;
+  /**
+   * Writes business row `id` and enqueues `events` in one transaction; with `fail`, throws after
+   * both (rolled back). Throws (or rejects) as the outbox's enqueue does on wrong arguments.
+   */
+  commitBusiness(id: string, topic: string, events: readonly CloudEvent[], fail?: boolean): MaybePromise<void>;
+  businessRows(): MaybePromise<string[]>;
   inbox: Inbox;
   close(): Promise<void>;
 }
@@ -82,24 +92,26 @@ export interface CounterOptions<Tx> {
   name?: string;
   version?: number;
   source?: ProjectionSource;
-  /** Runs before each event is applied, inside the transaction; may throw to fail the event. */
-  spy?: (event: CloudEvent<OrderData>, ctx: ProjectionEventContext<Tx>) => void;
+  /** Runs before each event is applied, inside the transaction; may throw (or reject) to fail the event. */
+  spy?: (event: CloudEvent<OrderData>, ctx: ProjectionEventContext<Tx>) => MaybePromise<void>;
 }
 
 /** Counts handled events per key and in `total`, in table `<name>_v<version>` (name default `counts`). */
 export function counter<Tx>(model: CounterModel<Tx>, options: CounterOptions<Tx> = {}): ProjectionDefinition<Tx> {
-  const apply = (event: CloudEvent<unknown>, ctx: ProjectionEventContext<Tx>): void => {
-    options.spy?.(event as CloudEvent<OrderData>, ctx);
-    model.add(ctx.tx, ctx.table(ctx.name), keyOf(event) ?? 'none', 1);
-    model.add(ctx.tx, ctx.table(ctx.name), 'total', 1);
+  // Synchronous as long as the model and the spy are (sqlite, memory); chained promises otherwise.
+  const apply = (event: CloudEvent<unknown>, ctx: ProjectionEventContext<Tx>): MaybePromise<void> => {
+    const table = ctx.table(ctx.name);
+    return andThen(options.spy?.(event as CloudEvent<OrderData>, ctx), () =>
+      andThen(model.add(ctx.tx, table, keyOf(event) ?? 'none', 1), () => model.add(ctx.tx, table, 'total', 1)));
   };
+  const handler = apply as ProjectionHandler<unknown, Tx>;
   return defineProjection<Tx>({
     name: options.name ?? 'counts',
     version: options.version ?? 1,
     source: options.source ?? { topics: ['orders'] },
-    setup: (ctx) => { model.create(ctx.tx, ctx.table(ctx.name)); },
-    drop: (ctx) => { model.drop(ctx.tx, ctx.table(ctx.name)); },
-    handlers: [on('order.placed', apply), on('order.paid', apply)],
+    setup: ((ctx: ProjectionContext<Tx>) => model.create(ctx.tx, ctx.table(ctx.name))) as ProjectionDefinition<Tx>['setup'],
+    drop: ((ctx: ProjectionContext<Tx>) => model.drop(ctx.tx, ctx.table(ctx.name))) as ProjectionDefinition<Tx>['drop'],
+    handlers: [on('order.placed', handler), on('order.paid', handler)],
   });
 }
 

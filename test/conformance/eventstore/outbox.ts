@@ -19,9 +19,9 @@ async function idsOn(log: EventLog, topic: string): Promise<string[]> {
 export function outboxSuite<Tx>(target: EventStoreTarget<Tx>): void {
   describe(`${target.name}: outbox`, () => {
     it('business rows and their events commit together; a rollback leaves neither', withFixture(target, async (fx) => {
-      fx.commitBusiness('o-1', 'orders', [placed('o-1', 1), placed('o-1', 2)]);
-      assert.throws(() => fx.commitBusiness('o-2', 'orders', [placed('o-2', 1)], true));
-      assert.deepEqual(fx.businessRows(), ['o-1']);
+      await fx.commitBusiness('o-1', 'orders', [placed('o-1', 1), placed('o-1', 2)]);
+      await assert.rejects(async () => fx.commitBusiness('o-2', 'orders', [placed('o-2', 1)], true), /business rule rejected o-2/);
+      assert.deepEqual(await fx.businessRows(), ['o-1']);
       assert.equal(await fx.outbox.pending(), 2);
       const rows = await fx.outbox.peek(10);
       assert.deepEqual(rows.map((r) => [r.topic, (r.event.data as { order: string }).order]), [['orders', 'o-1'], ['orders', 'o-1']]);
@@ -29,11 +29,12 @@ export function outboxSuite<Tx>(target: EventStoreTarget<Tx>): void {
     }));
 
     it('enqueue checks its arguments and enqueues nothing when one is wrong', withFixture(target, async (fx) => {
-      assert.throws(() => fx.outbox.enqueue('bad topic', placed('o', 1)), { code: 'HERALD_E_INVALID_ARGUMENT' });
-      assert.throws(() => fx.outbox.enqueue('orders', []), { code: 'HERALD_E_INVALID_ARGUMENT' });
+      await assert.rejects(async () => fx.commitBusiness('b-1', 'bad topic', [placed('o', 1)]), { code: 'HERALD_E_INVALID_ARGUMENT' });
+      await assert.rejects(async () => fx.commitBusiness('b-2', 'orders', []), { code: 'HERALD_E_INVALID_ARGUMENT' });
       const broken = JSON.parse('{"id":"x"}') as CloudEvent; // no source, type or specversion
-      assert.throws(() => fx.outbox.enqueue('orders', [placed('o', 1), broken]), { code: 'HERALD_E_INVALID_EVENT' });
+      await assert.rejects(async () => fx.commitBusiness('b-3', 'orders', [placed('o', 1), broken]), { code: 'HERALD_E_INVALID_EVENT' });
       assert.equal(await fx.outbox.pending(), 0);
+      assert.deepEqual(await fx.businessRows(), [], 'the transactions rolled back');
     }));
 
     it('the relay appends in enqueue order per topic and empties the outbox', withFixture(target, async (fx) => {
@@ -41,7 +42,7 @@ export function outboxSuite<Tx>(target: EventStoreTarget<Tx>): void {
       for (let i = 0; i < 60; i++) {
         const topic = i % 3 === 0 ? 'payments' : 'orders';
         const events = [placed(`o-${i}`, 0), placed(`o-${i}`, 1)];
-        fx.commitBusiness(`o-${i}`, topic, events);
+        await fx.commitBusiness(`o-${i}`, topic, events);
         expected[topic]!.push(...events.map((e) => e.id));
       }
       const relay = startOutboxRelay({ outbox: fx.outbox, log: fx.log, batchSize: 7, pollInterval: 20 });
@@ -56,7 +57,7 @@ export function outboxSuite<Tx>(target: EventStoreTarget<Tx>): void {
 
     it('a crash between append and mark re-appends the rows; the log keeps one copy, in order', withFixture(target, async (fx, { restart }) => {
       const events = Array.from({ length: 30 }, (_, i) => placed(`o-${i}`, i));
-      events.forEach((e, i) => { fx.commitBusiness(`o-${i}`, 'orders', [e]); });
+      for (const [i, e] of events.entries()) await fx.commitBusiness(`o-${i}`, 'orders', [e]);
       // What a relay does before it dies: append the first rows, never mark them.
       const rows = await fx.outbox.peek(12);
       await fx.log.append('orders', rows.map((r) => r.event));
@@ -73,7 +74,7 @@ export function outboxSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const relay = startOutboxRelay({ outbox: fx.outbox, log: fx.log, pollInterval: 60_000 });
       await new Promise((r) => setTimeout(r, 30)); // the relay is asleep now
       const started = Date.now();
-      fx.commitBusiness('o-1', 'orders', [placed('o-1', 1)]);
+      await fx.commitBusiness('o-1', 'orders', [placed('o-1', 1)]);
       await waitFor(async () => (await idsOn(fx.log, 'orders')).length === 1, 'the relayed event', 5_000);
       assert.ok(Date.now() - started < 5_000);
       await relay.close();
@@ -91,7 +92,7 @@ export function outboxSuite<Tx>(target: EventStoreTarget<Tx>): void {
         },
       });
       const events = Array.from({ length: 10 }, (_, i) => placed('o', i));
-      events.forEach((e, i) => { fx.commitBusiness(`o-${i}`, 'orders', [e]); });
+      for (const [i, e] of events.entries()) await fx.commitBusiness(`o-${i}`, 'orders', [e]);
       const relay = startOutboxRelay({ outbox: fx.outbox, log: flaky, batchSize: 4, pollInterval: 20, backoff: { initial: 2, max: 5 } });
       await relay.flush();
       const status = await relay.status();

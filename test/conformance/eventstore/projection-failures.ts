@@ -19,14 +19,14 @@ export function projectionFailureSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const status = await runner.status();
       assert.equal(status.state, 'failed');
       assert.deepEqual(status.position, { orders: receipts[36]!.position }, 'stopped right before the failing event');
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts(events.slice(0, 37)), 'the events before it were applied, nothing after');
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts(events.slice(0, 37)), 'the events before it were applied, nothing after');
       assert.equal(status.lastError?.eventId, bad.id);
       assert.equal(status.lastError?.eventType, bad.type);
       assert.deepEqual([status.lastError?.source, status.lastError?.position], ['orders', receipts[37]!.position]);
       assert.equal(status.lastError?.attempts, 3);
       assert.equal(status.lastError?.message, 'cannot apply 37');
       assert.equal(errors.length, 3, 'onError saw every attempt');
-      const [record] = fx.store.records('counts');
+      const [record] = await fx.store.records('counts');
       assert.equal(record?.lastError?.eventId, bad.id, 'the failure is kept with the checkpoint');
       assert.deepEqual(record?.position, { orders: receipts[36]!.position });
     }));
@@ -38,20 +38,28 @@ export function projectionFailureSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const spy = (e: { id: string }): void => { if (e.id === events[10]!.id && failures < 2) { failures++; throw new Error('flaky'); } };
       const runner = startProjection(counter(fx.model, { spy }), quick(fx, { batchSize: 16, maxAttempts: 5 }));
       await runner.caughtUp();
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts(events));
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts(events));
       const status = await runner.status();
       assert.deepEqual([status.state, status.errors, status.lastError], ['live', 2, undefined]);
-      assert.equal(fx.store.records('counts')[0]?.lastError, undefined, 'a success clears the stored error');
+      assert.equal((await fx.store.records('counts'))[0]?.lastError, undefined, 'a success clears the stored error');
       await runner.close();
     }));
 
-    it('a handler returning a promise fails at once: handlers run inside the transaction', withFixture(target, async (fx) => {
+    it('a handler returning a promise fails at once where the transaction cannot span awaits', withFixture(target, async (fx) => {
       await fx.log.append('orders', orders(3));
+      let settled = 0;
       const asyncHandler = defineProjection<Tx>({
         name: 'async', version: 1, source: { topics: ['orders'] },
-        handlers: [on('order.placed', (() => Promise.resolve()) as unknown as () => void)],
+        handlers: [on('order.placed', (async () => { await new Promise((r) => setTimeout(r, 5)); settled++; }) as unknown as () => void)],
       });
       const runner = startProjection(asyncHandler, quick(fx, { maxAttempts: 5 }));
+      if (fx.store.asyncHandlers === true) {
+        await runner.caughtUp();
+        const live = await runner.status();
+        assert.deepEqual([live.state, live.position, live.applied, settled], ['live', { orders: 3 }, 2, 2], 'the store awaited each handler before its commit');
+        await runner.close();
+        return;
+      }
       await runner.closed;
       const status = await runner.status();
       assert.deepEqual([status.state, status.lastError?.code, status.lastError?.attempts], ['failed', 'HERALD_E_INVALID_ARGUMENT', 1]);

@@ -22,8 +22,8 @@ export function projectionSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const catchUp = startProjection(counter(fx.model, { name: 'catchup' }), quick(fx, { batchSize: 16 }));
       await catchUp.caughtUp();
       const expected = expectedCounts(events);
-      assert.deepEqual(fx.model.read('live_v1'), expected);
-      assert.deepEqual(fx.model.read('catchup_v1'), expected, 'catch-up equals live follow');
+      assert.deepEqual(await fx.model.read('live_v1'), expected);
+      assert.deepEqual(await fx.model.read('catchup_v1'), expected, 'catch-up equals live follow');
       for (const runner of [live, catchUp]) {
         const status = await runner.status();
         assert.equal(status.state, 'live');
@@ -47,7 +47,7 @@ export function projectionSuite<Tx>(target: EventStoreTarget<Tx>): void {
       fx = await restart();
       runner = startProjection(counter(fx.model), quick(fx, { batchSize: 7 }));
       await runner.caughtUp();
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts([...first, ...second]));
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts([...first, ...second]));
       assert.equal((await runner.status()).applied, expectedCounts([...first, ...second]).total, 'applied counts across restarts');
       await runner.close();
     }));
@@ -62,11 +62,11 @@ export function projectionSuite<Tx>(target: EventStoreTarget<Tx>): void {
       assert.equal(status.state, 'stopped');
       const position = status.position.orders!;
       assert.ok(position > 0 && position < 400, `stopped mid-way (at ${position})`);
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts(events.slice(0, position)), 'the read model matches the checkpoint');
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts(events.slice(0, position)), 'the read model matches the checkpoint');
       fx = await restart();
       const resumed = startProjection(counter(fx.model), quick(fx, { batchSize: 10 }));
       await resumed.caughtUp();
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts(events));
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts(events));
       await resumed.close();
     }));
 
@@ -79,7 +79,7 @@ export function projectionSuite<Tx>(target: EventStoreTarget<Tx>): void {
       }
       const runner = startProjection(counter(fx.model, { source: { topics: ['orders', 'payments'] } }), quick(fx, { batchSize: 8 }));
       await runner.caughtUp();
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts([...a, ...b]));
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts([...a, ...b]));
       const status = await runner.status();
       assert.deepEqual(status.position, { orders: 30, payments: 45 });
       assert.deepEqual(status.head, { orders: 30, payments: 45 });
@@ -108,7 +108,7 @@ export function projectionSuite<Tx>(target: EventStoreTarget<Tx>): void {
       const runners = [1, 2].map(() => startProjection(counter(fx.model), quick(fx, { batchSize: 9 })));
       for (let i = 0; i < 300; i += 30) await fx.log.append('orders', events.slice(i, i + 30));
       await Promise.all(runners.map((r) => r.caughtUp()));
-      assert.deepEqual(fx.model.read('counts_v1'), expectedCounts(events));
+      assert.deepEqual(await fx.model.read('counts_v1'), expectedCounts(events));
       await Promise.all(runners.map((r) => r.close()));
     }));
 
@@ -123,7 +123,7 @@ export function projectionSuite<Tx>(target: EventStoreTarget<Tx>): void {
       await streams.appendToStream('order-2', [placed('order-2', 4)]);
       await streams.appendToStream('payment-2', [placed('payment-2', 5)]);
       await runner.caughtUp();
-      assert.deepEqual(fx.model.read('counts_v1'), { 'order-1': 2, 'order-2': 1, total: 3 });
+      assert.deepEqual(await fx.model.read('counts_v1'), { 'order-1': 2, 'order-2': 1, total: 3 });
       const status = await runner.status();
       assert.deepEqual([status.position, status.lag], [{ $all: 5 }, 0]);
       await runner.close();

@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,33 +13,9 @@ import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../../src/backends/sqlite/index.js';
 import { createEvent } from '../../../src/core/envelope.js';
 import { seededRandom, seedFromEnv } from '../../crash/random.js';
+import { runChild } from './crash-tools.js';
 
 const CYCLES = Number(process.env.HERALD_CRASH_CYCLES ?? 12);
-
-/**
- * Runs a child until `killAfterMs` past its READY line (SIGKILL; counted from READY so that a
- * loaded machine's slow start-up does not eat the run) or until it exits by itself; returns its
- * stdout lines.
- */
-function runChild(script: string, args: string[], killAfterMs?: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (killAfterMs !== undefined && timer === undefined && out.includes('READY\n')) timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-    });
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`${script} exited ${code}: ${err}`));
-      else resolve(out.split('\n').filter((l) => l.length > 0));
-    });
-  });
-}
 
 /** Ids per topic, in log order; fails on an id stored twice. */
 async function logIds(path: string, topics: readonly string[]): Promise<Map<string, string[]>> {
