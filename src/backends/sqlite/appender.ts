@@ -34,7 +34,7 @@ export class Appender {
   private streams: StreamWriter | undefined;
 
   constructor(private readonly engine: Engine, private readonly options: AppenderOptions) {
-    this.queue = new AppendQueue((batch) => this.flush(batch), options.maxBatchEvents, () => engine.paused);
+    this.queue = new AppendQueue((batch) => this.flush(batch), options.maxBatchEvents, () => engine.paused, () => options.fsync && !engine.sync.syncing);
     this.rows = new RowInserter(engine.db);
   }
 

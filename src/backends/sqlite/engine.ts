@@ -7,6 +7,7 @@ import { Checkpointer, type CheckpointResult } from './checkpointer.js';
 import { fromSqlite, fromSync, isFatal } from './errors.js';
 import { SyncScheduler } from './group-commit.js';
 import { prepareMultiRows } from './insert-rows.js';
+import { LeaseRuns } from './lease-runs.js';
 import { openDatabase } from './schema.js';
 import { prepareStatements } from './statements.js';
 import type { Ctx } from './topics.js';
@@ -50,7 +51,8 @@ export class Engine {
   constructor(private readonly options: EngineOptions) {
     this.db = openDatabase(options.path, options);
     try {
-      this.ctx = { db: this.db, st: prepareStatements(this.db), multi: prepareMultiRows(this.db), topicIds: new Map() };
+      const multi = prepareMultiRows(this.db);
+      this.ctx = { db: this.db, st: prepareStatements(this.db), multi, runs: new LeaseRuns(this.db, multi.putRows), topicIds: new Map() };
       this.run = this.db.transaction((fn: () => unknown) => fn());
       this.totalChanges = this.db.prepare<[], number>('SELECT total_changes()').pluck();
       this.pageSize = this.db.pragma('page_size', { simple: true }) as number;

@@ -44,6 +44,7 @@ export function fetchTx(ctx: Ctx, args: FetchArgs): Delivery[] {
   const { head } = topicRow(ctx, topicId);
   const group = ensureGroup(ctx, topicId, head, args.group, args.from);
   const lease: Lease = { ctx, args, topicId, group, leaseId: -1, leaseUntil: args.now + args.leaseMs, out: [], takenByKey: new Map() };
+  ctx.runs.explodeExpired(topicId, group.id, args.now);
   redeliver(lease);
   if (lease.out.length < args.max) advance(lease, head);
   return lease.out;
@@ -82,7 +83,7 @@ function redeliver(l: Lease): void {
 /**
  * New events from the cursor. Whether a key is held elsewhere is asked once per key per fetch:
  * later events of that key can only meet the rows this fetch writes itself, so the answer stays.
- * The pending rows go in with multi-row INSERTs.
+ * Keyed events get pending rows (multi-row INSERTs); the keyless ones one lease run (lease-runs.ts).
  */
 function advance(l: Lease, head: number): void {
   const { st, multi } = l.ctx;
@@ -90,6 +91,7 @@ function advance(l: Lease, head: number): void {
   const maxParked = max * 8;
   const held = new Map<string, boolean>();
   const rows = new PendingRows(l);
+  const run: number[] = [];
   let cursor = l.group.cursor;
   let parked = 0;
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
@@ -111,11 +113,14 @@ function advance(l: Lease, head: number): void {
         parked++;
         continue;
       }
-      rows.add(position, rowKey, 1, leaseOf(l), l.leaseUntil);
+      const leaseId = leaseOf(l);
+      if (key === undefined) run.push(position);
+      else rows.add(position, rowKey, 1, leaseId, l.leaseUntil);
       deliver(l, position, key, 1, appendedAt, body, null);
     }
   }
   rows.flush(multi.putRows);
+  if (run.length > 0) l.ctx.runs.record(l.topicId, l.group.id, l.leaseId, l.leaseUntil, run);
   if (cursor !== l.group.cursor) st.setCursor.run(cursor, l.group.id);
 }
 

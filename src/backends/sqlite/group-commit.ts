@@ -57,6 +57,11 @@ export class SyncScheduler {
     return !this.running && this.committed === this.synced;
   }
 
+  /** True while an fdatasync is in flight. */
+  get syncing(): boolean {
+    return this.running;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
   }
@@ -87,9 +92,23 @@ export class SyncScheduler {
   }
 }
 
-/** Collects requests made in the same tick; `flush` receives at most ~`maxEvents` events at a time. */
+/** A tick's queue is split in two only when each half has at least this many events. */
+export const LEAD_MIN_EVENTS = 256;
+
+/**
+ * Collects requests made in the same tick; `flush` receives at most ~`maxEvents` events at a time.
+ *
+ * Leader and followers: when `leads()` says a commit now would start a sync at once (none is
+ * running), a large queue is split and only its first half is written; its sync then runs while
+ * the second half is written in the next tick, which joins the next sync. With producers that wait
+ * for their acks (a window of 1,000 publishes) this keeps two cohorts in flight, one syncing while
+ * the other is committed, instead of one that alternates between the CPU and the disk. While a
+ * sync runs, everything queued is written at once: it cannot be synced sooner anyway. A small
+ * queue is never split: its half would not take as long to write as a sync.
+ */
 export class AppendQueue<R extends { events: readonly unknown[] }> {
   private queue: R[] = [];
+  private queuedEvents = 0;
   private scheduled = false;
 
   constructor(
@@ -97,10 +116,13 @@ export class AppendQueue<R extends { events: readonly unknown[] }> {
     private readonly maxEvents = 2048,
     /** While this returns a promise, nothing is flushed (a blocking checkpoint is running). */
     private readonly gate: () => Promise<void> | undefined = () => undefined,
+    /** True when the next commit would lead (start a sync at once): then a large queue is split. */
+    public leads: () => boolean = () => false,
   ) {}
 
   push(request: R): void {
     this.queue.push(request);
+    this.queuedEvents += request.events.length;
     this.schedule();
   }
 
@@ -111,7 +133,7 @@ export class AppendQueue<R extends { events: readonly unknown[] }> {
   /** Writes everything queued now (before another operation, so the caller's order is kept). */
   drain(): void {
     if (this.gate()) return;
-    while (this.queue.length > 0) this.flush(this.take());
+    while (this.queue.length > 0) this.flush(this.take(this.maxEvents));
   }
 
   private schedule(): void {
@@ -127,17 +149,22 @@ export class AppendQueue<R extends { events: readonly unknown[] }> {
       return;
     }
     this.scheduled = false;
-    if (this.queue.length > 0) this.flush(this.take());
+    if (this.queue.length > 0) {
+      const split = this.queuedEvents >= 2 * LEAD_MIN_EVENTS && this.leads();
+      this.flush(this.take(split ? Math.min(this.maxEvents, Math.ceil(this.queuedEvents / 2)) : this.maxEvents));
+    }
     if (this.queue.length > 0) this.schedule();
   }
 
-  private take(): R[] {
+  /** The first requests, up to `limit` events (at least one request). */
+  private take(limit: number): R[] {
     let n = 0;
     let events = 0;
-    while (n < this.queue.length && (n === 0 || events + this.queue[n]!.events.length <= this.maxEvents)) {
+    while (n < this.queue.length && (n === 0 || events + this.queue[n]!.events.length <= limit)) {
       events += this.queue[n]!.events.length;
       n++;
     }
+    this.queuedEvents -= events;
     return this.queue.splice(0, n);
   }
 }

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { isHeraldError } from '../../core/errors.js';
 import { fromSync } from './errors.js';
-import { AppendQueue, SyncScheduler } from './group-commit.js';
+import { AppendQueue, LEAD_MIN_EVENTS, SyncScheduler } from './group-commit.js';
 
 /** A sync whose completion the test controls. */
 function manualSync(): { fn: () => Promise<void>; started: number; finish: (error?: Error) => void } {
@@ -91,4 +91,23 @@ test('appends made in one tick are flushed together, bounded by maxEvents (a big
   assert.deepEqual(batches.at(-1), [1]);
   await tick();
   assert.equal(batches.length, 4);
+});
+
+test('a leading commit takes half of a large queue (its sync overlaps writing the rest); a small queue, or one behind a running sync, goes whole', async () => {
+  const batches: number[] = [];
+  let syncing = false;
+  const q = new AppendQueue<{ events: number[] }>((batch) => { batches.push(batch.length); syncing = true; }, 2048, () => undefined, () => !syncing);
+  const push = (n: number): void => { for (let i = 0; i < n; i++) q.push({ events: [i] }); };
+  push(1000);
+  await tick();
+  await tick();
+  assert.deepEqual(batches, [500, 500]); // the second half joined while the first half's sync ran
+  syncing = false;
+  push(2 * LEAD_MIN_EVENTS - 1);
+  await tick();
+  assert.deepEqual(batches.at(-1), 2 * LEAD_MIN_EVENTS - 1);
+  syncing = false;
+  push(6000);
+  await tick();
+  assert.deepEqual(batches.at(-1), 2048); // half of 6000, bounded by maxEvents
 });

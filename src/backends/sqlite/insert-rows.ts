@@ -33,15 +33,12 @@ export class MultiRow {
 export interface MultiRows {
   /** Pending rows of a group, as `putRow` writes them (no error, no override): 7 values a row. */
   putRows: MultiRow;
-  /** Acks of one lease: topic_id, grp, lease_id, then the positions; returns the positions deleted. */
-  ackRows: MultiRow;
 }
 
 export function prepareMultiRows(db: Database.Database): MultiRows {
   return {
     putRows: new MultiRow(db, `INSERT OR REPLACE INTO inflight (topic_id, grp, position, key, attempt, lease_id, visible_at, last_error, body_override)
       VALUES `, '(?, ?, ?, ?, ?, ?, ?, NULL, NULL)', 7),
-    ackRows: new MultiRow(db, 'DELETE FROM inflight WHERE topic_id = ? AND grp = ? AND lease_id = ? AND position IN (', '?', 1, ') RETURNING position'),
   };
 }
 

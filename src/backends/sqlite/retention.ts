@@ -42,6 +42,7 @@ function retentionCut(ctx: Ctx, topicId: number, now: number): number {
 
 /** Deletes up to `limit` events at or before `cut` that no pending row still reads; returns how many. */
 function deleteExpired(ctx: Ctx, topicId: number, cut: number, limit: number): number {
+  ctx.runs.explodeTopic(topicId); // the query below reads pending deliveries as rows
   const removed = ctx.st.deleteExpired.run({ topicId, cut, limit }).changes;
   if (removed > 0) ctx.st.addCount.run(-removed, topicId);
   return removed;

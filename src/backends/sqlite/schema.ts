@@ -4,8 +4,12 @@ import { dirname } from 'node:path';
 import { HeraldError } from '../../core/errors.js';
 import { fromSqlite } from './errors.js';
 
-/** Bumped on every incompatible change; a file written by a newer herald is refused, not guessed at. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped on every incompatible change; a file written by a newer herald is refused, not guessed at.
+ * 2: pending deliveries may live in `lease_runs`, which a version-1 herald would not see (it would
+ * lose them), so version 1 must refuse such a file. Migration 1 → 2: create the table.
+ */
+export const SCHEMA_VERSION = 2;
 
 /**
  * One file. Streams are an index over topic events: `stream_events` maps each stream revision and
@@ -14,6 +18,10 @@ export const SCHEMA_VERSION = 1;
  * `events` keeps its rowid (a second b-tree for the (topic_id, position) key): measured
  * slightly slower than WITHOUT ROWID for ~400-byte rows but much faster once rows pass ~1 KB,
  * where WITHOUT ROWID rows spill into overflow pages (see docs/adr/0001-sqlite-durability.md).
+ * `inflight_by_held_key` replaced `inflight_by_key` (same columns, every row): a row without a key
+ * never needs it, so it is partial. `lease_runs` holds the keyless new deliveries of one fetch as
+ * one row (see lease-runs.ts and docs/adr/0004-embedded-performance-round-2.md); a trigger takes
+ * a group's runs with the group, whoever deletes it (group ids may be reused).
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -56,7 +64,21 @@ CREATE TABLE IF NOT EXISTS inflight (
   body_override TEXT,
   PRIMARY KEY (topic_id, grp, position)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS inflight_by_key ON inflight (topic_id, grp, key, position);
+DROP INDEX IF EXISTS inflight_by_key;
+CREATE INDEX IF NOT EXISTS inflight_by_held_key ON inflight (topic_id, grp, key, position) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS lease_runs (
+  topic_id INTEGER NOT NULL,
+  grp INTEGER NOT NULL,
+  lease_id INTEGER NOT NULL,
+  first INTEGER NOT NULL,
+  visible_at INTEGER NOT NULL,
+  members BLOB NOT NULL,
+  pending INTEGER NOT NULL,
+  PRIMARY KEY (topic_id, grp, lease_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS lease_runs_go_with_their_group AFTER DELETE ON groups BEGIN
+  DELETE FROM lease_runs WHERE topic_id = old.topic_id AND grp = old.id;
+END;
 CREATE TABLE IF NOT EXISTS streams (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -85,6 +107,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
   state TEXT NOT NULL
 );
 INSERT INTO meta (key, value) VALUES ('schema_version', ${SCHEMA_VERSION}) ON CONFLICT (key) DO NOTHING;
+UPDATE meta SET value = ${SCHEMA_VERSION} WHERE key = 'schema_version' AND value < ${SCHEMA_VERSION};
 INSERT INTO meta (key, value) VALUES ('lease_seq', 0) ON CONFLICT (key) DO NOTHING;
 `;
 

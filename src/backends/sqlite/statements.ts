@@ -6,6 +6,8 @@ export interface GroupListRow { topic: string; name: string; cursor: number; hea
 export interface EventRow { position: number; appended_at: number; key: string | null; body: string }
 /** An event row as an array (`.raw()`): building an object per row costs about as much as reading it. */
 export type EventTuple = [position: number, appendedAt: number, key: string | null, body: string];
+/** What a read needs of a row: every column fewer is less for the driver to convert (replay). */
+export type ReadTuple = [position: number, appendedAt: number, body: string];
 export interface InflightRow {
   position: number;
   key: string | null;
@@ -31,7 +33,7 @@ export interface Statements {
   lastAppendedAt: S<[topicId: number], number>;
   firstPosition: S<[topicId: number], number>;
   appendedAtFrom: S<[topicId: number, position: number], number>;
-  page: S<[topicId: number, from: number, limit: number], EventTuple>;
+  page: S<[topicId: number, from: number, limit: number], ReadTuple>;
   range: S<[topicId: number, from: number, to: number, limit: number], EventTuple>;
   eventAt: S<[topicId: number, position: number], EventRow>;
   deleteEvent: S<[topicId: number, position: number]>;
@@ -49,6 +51,8 @@ export interface Statements {
   keyHeldBeyond: S<[topicId: number, grp: number, key: string, offset: number], number>;
   takeRow: S<[leaseId: number, leaseUntil: number, topicId: number, grp: number, position: number]>;
   putRow: S<[topicId: number, grp: number, position: number, key: string | null, attempt: number, leaseId: number, visibleAt: number, bodyOverride: string | null]>;
+  /** A member of a lease run that becomes a row of its own (no key, no override). */
+  putMember: S<[topicId: number, grp: number, position: number, attempt: number, leaseId: number, visibleAt: number, lastError: string | null]>;
   deleteRow: S<[topicId: number, grp: number, position: number]>;
   clearGroup: S<[topicId: number, grp: number]>;
   ack: S<[topicId: number, grp: number, position: number, leaseId: number]>;
@@ -60,6 +64,8 @@ export interface Statements {
 }
 
 const ROW = 'I.topic_id = ? AND I.grp = ? AND I.position = ?';
+/** Rows of one key (`key = ?` implies the partial index's `key IS NOT NULL`). */
+const BY_KEY = 'INDEXED BY inflight_by_held_key';
 
 export function prepareStatements(db: Database.Database): Statements {
   const p = <P extends unknown[], R = unknown>(sql: string): S<P, R> => db.prepare<P, R>(sql);
@@ -79,7 +85,7 @@ export function prepareStatements(db: Database.Database): Statements {
     lastAppendedAt: pluck('SELECT appended_at FROM events WHERE topic_id = ? ORDER BY position DESC LIMIT 1'),
     firstPosition: pluck('SELECT position FROM events WHERE topic_id = ? ORDER BY position LIMIT 1'),
     appendedAtFrom: pluck('SELECT appended_at FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT 1'),
-    page: raw('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT ?'),
+    page: raw('SELECT position, appended_at, body FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT ?'),
     range: raw('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position >= ? AND position <= ? ORDER BY position LIMIT ?'),
     eventAt: p('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position = ?'),
     deleteEvent: p('DELETE FROM events WHERE topic_id = ? AND position = ?'),
@@ -94,21 +100,25 @@ export function prepareStatements(db: Database.Database): Statements {
     setCursor: p('UPDATE groups SET cursor = ? WHERE id = ?'),
     deleteGroup: p('DELETE FROM groups WHERE id = ?'),
     listGroups: p(`SELECT t.name AS topic, g.name AS name, g.cursor AS cursor, t.head AS head,
-      (SELECT count(*) FROM inflight I WHERE I.topic_id = g.topic_id AND I.grp = g.id) AS pending
+      (SELECT count(*) FROM inflight I WHERE I.topic_id = g.topic_id AND I.grp = g.id)
+        + (SELECT coalesce(sum(R.pending), 0) FROM lease_runs R WHERE R.topic_id = g.topic_id AND R.grp = g.id) AS pending
       FROM groups g JOIN topics t ON t.id = g.topic_id`),
 
     visiblePage: p(`SELECT position, key, attempt, last_error, body_override FROM inflight
       WHERE topic_id = ? AND grp = ? AND position > ? AND visible_at <= ? ORDER BY position LIMIT ?`),
     // Another consumer holds the key (an unexpired lease, at any position), or an earlier event of
-    // the key waits for its retry. Rows this fetch took carry its own lease id.
-    keyBlocked: pluck(`SELECT 1 FROM inflight WHERE topic_id = @topicId AND grp = @grp AND key = @key
+    // the key waits for its retry. Rows this fetch took carry its own lease id. INDEXED BY: left to
+    // itself the planner scans the whole group by primary key once a column outside the index is tested.
+    keyBlocked: pluck(`SELECT 1 FROM inflight ${BY_KEY} WHERE topic_id = @topicId AND grp = @grp AND key = @key
       AND visible_at > @now AND lease_id <> @leaseId AND (lease_id <> 0 OR position < @position) LIMIT 1`),
-    revokeExpired: p(`UPDATE inflight SET lease_id = 0 WHERE topic_id = ? AND grp = ? AND key = ?
+    revokeExpired: p(`UPDATE inflight ${BY_KEY} SET lease_id = 0 WHERE topic_id = ? AND grp = ? AND key = ?
       AND visible_at <= ? AND lease_id <> 0 AND lease_id <> ?`),
-    keyHeldBeyond: pluck('SELECT 1 FROM inflight WHERE topic_id = ? AND grp = ? AND key = ? LIMIT 1 OFFSET ?'),
+    keyHeldBeyond: pluck(`SELECT 1 FROM inflight ${BY_KEY} WHERE topic_id = ? AND grp = ? AND key = ? LIMIT 1 OFFSET ?`),
     takeRow: p(`UPDATE inflight AS I SET attempt = attempt + 1, lease_id = ?, visible_at = ? WHERE ${ROW}`),
     putRow: p(`INSERT OR REPLACE INTO inflight (topic_id, grp, position, key, attempt, lease_id, visible_at, last_error, body_override)
       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`),
+    putMember: p(`INSERT INTO inflight (topic_id, grp, position, key, attempt, lease_id, visible_at, last_error, body_override)
+      VALUES (?, ?, ?, NULL, ?, ?, ?, ?, NULL)`),
     deleteRow: p(`DELETE FROM inflight AS I WHERE ${ROW}`),
     clearGroup: p('DELETE FROM inflight WHERE topic_id = ? AND grp = ?'),
     ack: p(`DELETE FROM inflight AS I WHERE ${ROW} AND I.lease_id = ?`),

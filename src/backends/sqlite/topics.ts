@@ -3,6 +3,7 @@ import { assertStartFrom } from '../../log/names.js';
 import { resolveStart, searchByTime } from '../../log/start.js';
 import type { Retention, StartFrom, TopicInfo } from '../../log/types.js';
 import type { MultiRows } from './insert-rows.js';
+import type { LeaseRuns } from './lease-runs.js';
 import type { GroupRow, Statements, TopicRow } from './statements.js';
 
 /** What the storage functions share: the connection, its statements and the topic-id cache. */
@@ -10,6 +11,7 @@ export interface Ctx {
   db: Database.Database;
   st: Statements;
   multi: MultiRows;
+  runs: LeaseRuns;
   /** Topic ids are cached; deleteTopic and a rolled-back transaction forget them. */
   topicIds: Map<string, number>;
 }
@@ -58,6 +60,7 @@ export function resetGroupRow(ctx: Ctx, topicId: number, head: number, name: str
   const cursor = startPosition(ctx, topicId, head, to);
   const { id } = ctx.st.upsertGroup.get(topicId, name, cursor)!;
   ctx.st.clearGroup.run(topicId, id);
+  ctx.runs.clear(topicId, id);
   return { id, cursor };
 }
 
