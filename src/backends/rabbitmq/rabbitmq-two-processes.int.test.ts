@@ -65,7 +65,7 @@ describe('rabbitmq: two processes on one topic and group', () => {
         }
       }
     } finally {
-      children.forEach((c) => c.kill());
+      children.forEach((c) => c.kill('SIGKILL'));
       await dropRabbitNamespace({ url, prefix });
     }
   });

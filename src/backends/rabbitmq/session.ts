@@ -99,9 +99,24 @@ export class Session {
    */
   async consume(stream: string, offset: number | 'first' | 'next', prefetch: number,
     handle: (message: ConsumeMessage, offset: number) => void | Promise<void>, onError: (error: HeraldError) => void): Promise<StreamConsumer> {
+    // A stream another process has just declared may not have its local replica yet (406 "does
+    // not have a replica on the local node"): wait for it rather than fail the open.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.consumeOnce(stream, offset, prefetch, handle, onError);
+      } catch (error) {
+        if (attempt >= 50 || !/does not have a replica/.test(String((error as Error | undefined)?.message))) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  private async consumeOnce(stream: string, offset: number | 'first' | 'next', prefetch: number,
+    handle: (message: ConsumeMessage, offset: number) => void | Promise<void>, onError: (error: HeraldError) => void): Promise<StreamConsumer> {
     this.assertUsable();
     const ch = await this.conn.createChannel();
-    ch.on('error', (error: unknown) => onError(unavailable(this.url, `consuming ${stream}`, error)));
+    let started = false; // an error before the consumer started rejects the call instead
+    ch.on('error', (error: unknown) => { if (started) onError(unavailable(this.url, `consuming ${stream}`, error)); });
     await ch.prefetch(prefetch);
     let chain: Promise<void> = Promise.resolve();
     let stopped = false;
@@ -127,6 +142,7 @@ export class Session {
         onError(error instanceof HeraldError ? error : unavailable(this.url, `handling ${stream}`, error));
       });
     }, { noAck: false, arguments: { 'x-stream-offset': offset } });
+    started = true;
     return {
       async stop(): Promise<void> {
         if (stopped) return;
