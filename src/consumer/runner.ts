@@ -64,7 +64,7 @@ export class Runner implements Subscription {
       if (outcome === 'stale' && settlement.kind === 'ack') { this.counts.stale++; this.options.observer?.staleAck?.(settlement.position); }
       if (outcome === 'stale' && settlement.kind !== 'ack') return;
       this.options.onError?.(error ?? new HeraldError('HERALD_E_STALE_LEASE', `${settlement.kind} of ${topic}#${settlement.position} came after its lease was lost`));
-    });
+    }, undefined, () => this.wake()); // acks free their keys: a fetch that found every key busy may now find work
     this.unlisten = log.onAppend(topic, () => this.wake());
     const renew = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
     renew.unref();
@@ -262,7 +262,9 @@ export class Runner implements Subscription {
 
 type Duration = NonNullable<SubscribeOptions['lease']>;
 
+/** The delivery without its event (a handler logging its context must not log the data); a plain literal, cheaper than a rest spread. */
 function meta(d: Delivery): Omit<Delivery, 'event'> {
-  const { event: _event, ...rest } = d;
-  return rest;
+  const m: Omit<Delivery, 'event'> = { topic: d.topic, position: d.position, appendedAt: d.appendedAt, group: d.group, attempt: d.attempt, leaseId: d.leaseId, leaseUntil: d.leaseUntil };
+  if (d.lastError !== undefined) m.lastError = d.lastError;
+  return m;
 }

@@ -20,6 +20,8 @@ export class SettleBuffer {
     private readonly group: string,
     private readonly report: (error: unknown, settlement: Settlement, outcome: 'stale' | 'failed') => void,
     private readonly maxBatch = 512,
+    /** Called after each batch lands: settled events free their keys, so a consumer may fetch again. */
+    private readonly settled: () => void = ignore,
   ) {}
 
   add(settlement: Settlement): Promise<SettleResult> {
@@ -59,6 +61,7 @@ export class SettleBuffer {
           if (outcome === 'stale') this.report(undefined, b.settlement, 'stale');
           b.resolve(outcome);
         });
+        this.settled();
       });
     }
     return this.flushing;

@@ -1,7 +1,10 @@
 import type { EventContract } from '../core/contract.js';
+import type { CloudEvent } from '../core/envelope.js';
 import { invalidArgument, isHeraldError } from '../core/errors.js';
 import { assertExpectedRevision, assertNonNegativeInt, assertStreamName, streamDeleted } from '../log/stream-checks.js';
 import type { ExpectedRevision, StreamStore } from '../log/streams.js';
+import { decryptPii, encryptPii } from '../security/pii.js';
+import type { SubjectKeyStore } from '../security/subject-keys.js';
 import type { Decider, DomainEvent } from './decider.js';
 import { fromCloudEvent, toCloudEvents, toDomainEvent, type EventEnvelope } from './decider-events.js';
 import { loadSnapshot, resolveSnapshots, saveSnapshotIfDue, type ResolvedSnapshots, type SnapshotOptions } from './snapshot.js';
@@ -20,6 +23,12 @@ export interface CommandHandlerOptions<State> {
   /** Envelope fields for every new event: source, subject, correlationid, causationid, traceparent, key... */
   envelope?: EventEnvelope;
   snapshots?: SnapshotOptions<State>;
+  /**
+   * Encrypt the contracts' `pii` fields per data subject before appending and decrypt them on
+   * load, as the facade does (docs/governance.md). Streams whose contracts have `pii` then take
+   * no snapshots: a snapshot keeps decrypted state, which forgetting a subject could not reach.
+   */
+  pii?: { keys: SubjectKeyStore };
 }
 
 export interface CommandResult<State, Event> {
@@ -53,14 +62,15 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 ): Promise<CommandResult<State, Event>> {
   const o = resolveOptions(store, stream, decider, options);
   for (let attempt = 0; ; attempt++) {
-    const loaded = await loadState(store, stream, decider, o.contracts, o.snapshots);
+    const loaded = await loadState(store, stream, decider, o.contracts, o.snapshots, o.pii);
     const decided = await decider.decide(command, loaded.state);
     if (!Array.isArray(decided)) throw invalidArgument('decide must return an array of events', { field: 'events' });
     if (decided.length === 0) return { newState: loaded.state, newEvents: [], revision: loaded.revision, globalPosition: undefined, retries: attempt };
     const events = await toCloudEvents(o.contracts, decided as readonly Event[], options.envelope);
     let appended;
     try {
-      appended = await store.appendToStream(stream, events, { expectedRevision: o.expectedRevision ?? loaded.expected });
+      const stored = o.pii ? await Promise.all(events.map((e) => sealed(o.contracts, e, o.pii!.keys))) : events;
+      appended = await store.appendToStream(stream, stored, { expectedRevision: o.expectedRevision ?? loaded.expected });
     } catch (error) {
       if (isHeraldError(error, 'HERALD_E_WRONG_REVISION') && o.expectedRevision === undefined && attempt < o.retries) continue;
       throw error;
@@ -96,7 +106,7 @@ export function commandHandler<State, Command, Event extends DomainEvent>(
  */
 export async function loadState<State, Event extends DomainEvent>(
   store: StreamStore, stream: string, decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
-  contracts: EventContracts, snapshots?: ResolvedSnapshots<State>,
+  contracts: EventContracts, snapshots?: ResolvedSnapshots<State>, pii?: { keys: SubjectKeyStore },
 ): Promise<LoadedState<State>> {
   const info = await store.streamInfo(stream);
   if (info?.deleted === 'tombstone') throw streamDeleted(stream);
@@ -104,7 +114,8 @@ export async function loadState<State, Event extends DomainEvent>(
   let state = snapshot ? snapshot.state : decider.initialState();
   let last = 0;
   for await (const recorded of store.readStream(stream, snapshot ? { fromRevision: snapshot.revision + 1 } : {})) {
-    state = decider.evolve(state, (await toDomainEvent(contracts, recorded)) as Event);
+    const opened = pii ? { ...recorded, event: await decryptPii(recorded.event, pii.keys) } : recorded;
+    state = decider.evolve(state, (await toDomainEvent(contracts, opened)) as Event);
     last = recorded.revision;
   }
   // Events appended since streamInfo are in the state too; a soft-deleted stream nobody revived loads as new.
@@ -118,6 +129,13 @@ interface Resolved<State> {
   retries: number;
   expectedRevision: ExpectedRevision | undefined;
   snapshots: ResolvedSnapshots<State> | undefined;
+  pii: { keys: SubjectKeyStore } | undefined;
+}
+
+/** The event with its contract's `pii` fields encrypted (an event without such a contract as it is). */
+function sealed(contracts: EventContracts, event: CloudEvent, keys: SubjectKeyStore): Promise<CloudEvent> {
+  const spec = contracts.get(event.type)?.pii;
+  return spec ? encryptPii(event, spec, keys) : Promise.resolve(event);
 }
 
 function resolveOptions<State>(store: StreamStore, stream: string, decider: object, options: CommandHandlerOptions<State>): Resolved<State> {
@@ -130,10 +148,8 @@ function resolveOptions<State>(store: StreamStore, stream: string, decider: obje
   const retries = options.retries ?? 3;
   assertNonNegativeInt(retries, 'retries');
   if (options.expectedRevision !== undefined) assertExpectedRevision(options.expectedRevision);
-  return {
-    contracts: EventContracts.of(options.contracts),
-    retries,
-    expectedRevision: options.expectedRevision,
-    snapshots: resolveSnapshots(store, options.snapshots),
-  };
+  const contracts = EventContracts.of(options.contracts);
+  const snapshots = resolveSnapshots(store, options.snapshots);
+  const personal = options.pii !== undefined && contracts.types.some((type) => contracts.get(type)?.pii !== undefined);
+  return { contracts, retries, expectedRevision: options.expectedRevision, snapshots: personal ? undefined : snapshots, pii: options.pii };
 }

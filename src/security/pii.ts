@@ -111,13 +111,66 @@ export async function decryptPii<T>(event: CloudEvent<T>, keys: SubjectKeyStore)
     if (value === undefined) shredded.push(path);
     set(data, path, value);
   }
-  const { [PII_EXTENSION]: _listed, ...rest } = event;
-  return { ...rest, data, ...(shredded.length > 0 ? { [SHREDDED_EXTENSION]: shredded.join(',') } : {}) };
+  // `heraldpii` stays: it still says which fields are personal data, so `redactSensitive` (in a
+  // logging middleware, which runs after this one) hides them without being given the contract.
+  return { ...event, data, ...(shredded.length > 0 ? { [SHREDDED_EXTENSION]: shredded.join(',') } : {}) };
 }
 
-/** Consumer middleware: handlers see sensitive fields decrypted (or, for forgotten subjects, absent). */
+/** The plaintext strings of `event`'s decrypted fields (and each field as JSON): what must not leak. */
+function sensitiveStrings(event: CloudEvent, paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string' || typeof value === 'number') {
+      if (String(value).length >= 4) out.add(String(value));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const child of Object.values(value)) walk(child);
+    }
+  };
+  for (const path of paths) {
+    const value = get(event.data, path);
+    if (value === undefined) continue;
+    walk(value);
+    if (typeof value === 'object' && value !== null) out.add(JSON.stringify(value));
+  }
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replaces `secrets` in an error's message and stack (and its causes') by `[redacted]`, in place:
+ * a handler that throws `new Error(\`cannot mail ${email}\`)` must not write the address into
+ * the dead letter, the retry record, the trace or the outcome record, which keep the error.
+ */
+export function scrubError(error: unknown, secrets: readonly string[], depth = 0): void {
+  if (secrets.length === 0 || depth > 5 || typeof error !== 'object' || error === null) return;
+  const e = error as { message?: unknown; stack?: unknown; cause?: unknown; errors?: unknown };
+  const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), text);
+  for (const field of ['message', 'stack'] as const) {
+    const value = e[field];
+    if (typeof value !== 'string') continue;
+    try {
+      e[field] = scrub(value);
+    } catch {
+      // a frozen error keeps its text; nothing better can be done here
+    }
+  }
+  scrubError(e.cause, secrets, depth + 1);
+  if (Array.isArray(e.errors)) for (const inner of e.errors) scrubError(inner, secrets, depth + 1);
+}
+
+/**
+ * Consumer middleware: handlers see sensitive fields decrypted (or, for forgotten subjects,
+ * absent). An error the handler throws leaves with those values scrubbed from its text.
+ */
 export function decryptSensitive(keys: SubjectKeyStore): Middleware {
-  return (next) => async (event, ctx) => next(await decryptPii(event, keys), ctx);
+  return (next) => async (event, ctx) => {
+    const decrypted = await decryptPii(event, keys);
+    try {
+      await next(decrypted, ctx);
+    } catch (error) {
+      scrubError(error, sensitiveStrings(decrypted, encryptedPaths(event)));
+      throw error;
+    }
+  };
 }
 
 /**

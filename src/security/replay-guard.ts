@@ -1,4 +1,13 @@
+import type { CloudEvent } from '../core/envelope.js';
 import { HeraldError } from '../core/errors.js';
+
+/**
+ * What identifies an event for replay protection: CloudEvents makes `source` + `id` unique, so
+ * two producers that both number their events from 1 are not replays of each other.
+ */
+export function replayKey(event: Pick<CloudEvent, 'source' | 'id'>): string {
+  return JSON.stringify([event.source, event.id]);
+}
 
 /**
  * Remembers the ids of signed events for as long as a copy of them could still pass the
@@ -11,11 +20,14 @@ export class ReplayGuard {
 
   constructor(private readonly maxEntries = 1_000_000) {}
 
-  /** Throws HERALD_E_REPLAYED when `id` was accepted elsewhere (`where` differs) and its window is still open at `now`. */
-  check(id: string, where: string, now: number): void {
+  /**
+   * Throws HERALD_E_REPLAYED when `id` (an event id, or a `replayKey`) was accepted elsewhere
+   * (`where` differs) and its window is still open at `now`. `label` names it in the message.
+   */
+  check(id: string, where: string, now: number, label = id): void {
     const entry = this.seen.get(id);
     if (entry && entry.until >= now && entry.where !== where) {
-      throw new HeraldError('HERALD_E_REPLAYED', `event ${id} was already accepted: a signed event is accepted once`, { details: { id } });
+      throw new HeraldError('HERALD_E_REPLAYED', `event ${label} was already accepted: a signed event is accepted once`, { details: { id: label } });
     }
   }
 

@@ -6,8 +6,11 @@ import { HeraldError, invalidArgument } from '../core/errors.js';
 /**
  * Signed events, after Standard Webhooks: the signed content is `<id>.<timestamp>.<payload>`,
  * where `timestamp` is the signing time in Unix seconds (extension `heraldts`) and `payload`
- * the RFC 8785 canonical JSON of the event without `heraldsig`, `heraldts` and the trace
- * context (`traceparent`, `tracestate`, which tracing may rewrite on the way). The signatures
+ * the RFC 8785 canonical JSON of the signed attributes: those the extension `heraldsigattrs`
+ * names (the signer lists every attribute the event had, and the list is itself signed), or,
+ * for events signed before that list existed, every attribute but `heraldsig`, `heraldts` and
+ * the trace context (`traceparent`, `tracestate`, which tracing may rewrite on the way). An
+ * attribute added after signing is outside the list: `stripUnsigned` removes it. The signatures
  * travel in the extension `heraldsig`: space-separated `v1,<keyId>,<base64>` (HMAC-SHA256) or
  * `v1a,<keyId>,<base64>` (Ed25519) entries, so a producer can sign with an old and a new key
  * while keys rotate. A verifier refuses a timestamp further than the tolerance (default 5 min)
@@ -16,7 +19,10 @@ import { HeraldError, invalidArgument } from '../core/errors.js';
 export const SIGNATURE_EXTENSION = 'heraldsig';
 export const TIMESTAMP_EXTENSION = 'heraldts';
 export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const SIGNED_ATTRIBUTES_EXTENSION = 'heraldsigattrs';
 const UNSIGNED = new Set([SIGNATURE_EXTENSION, TIMESTAMP_EXTENSION, 'traceparent', 'tracestate']);
+/** A signature that does not cover these would let them be swapped: a list without them is refused. */
+const REQUIRED_SIGNED = ['id', 'source', 'specversion', 'type'];
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** A key that signs: an HMAC secret (shared with verifiers) or an Ed25519 private key. */
@@ -48,11 +54,39 @@ function asKey(key: string | KeyObject, kind: 'private' | 'public'): KeyObject {
   return kind === 'private' ? createPrivateKey(key) : createPublicKey(key);
 }
 
-/** The bytes that are signed: `<id>.<timestamp>.<canonical JSON of the event without its signature>`. */
+/** The names the event's `heraldsigattrs` lists (plus the list itself), or undefined for an event signed without one. */
+function signedNames(event: CloudEvent): Set<string> | undefined {
+  const listed = event[SIGNED_ATTRIBUTES_EXTENSION];
+  if (listed === undefined) return undefined;
+  if (typeof listed !== 'string') throw bad(`event ${event.id}: ${SIGNED_ATTRIBUTES_EXTENSION} must be a comma-separated list of attribute names`, { field: SIGNED_ATTRIBUTES_EXTENSION });
+  const names = new Set(listed.split(','));
+  const missing = REQUIRED_SIGNED.filter((name) => !names.has(name));
+  if (missing.length > 0) throw bad(`event ${event.id}: ${SIGNED_ATTRIBUTES_EXTENSION} must cover ${missing.join(', ')}`, { field: SIGNED_ATTRIBUTES_EXTENSION });
+  names.add(SIGNED_ATTRIBUTES_EXTENSION);
+  return names;
+}
+
+const isSigned = (names: Set<string> | undefined, name: string): boolean => !UNSIGNED.has(name) && (names === undefined || names.has(name));
+
+/** The bytes that are signed: `<id>.<timestamp>.<canonical JSON of the signed attributes>`. */
 export function signedContent(event: CloudEvent, timestamp: number): Buffer {
+  const names = signedNames(event);
   const payload: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(event)) if (!UNSIGNED.has(name)) payload[name] = value;
+  for (const [name, value] of Object.entries(event)) if (isSigned(names, name)) payload[name] = value;
   return Buffer.from(`${event.id}.${timestamp}.${canonicalJson(payload)}`, 'utf8');
+}
+
+/**
+ * The event without the attributes its signature does not cover (added on the way, after
+ * signing), keeping herald's signature extensions and the trace context. Call it after a
+ * successful `verify`: the consumer middleware hands handlers only what was signed.
+ */
+export function stripUnsigned<T>(event: CloudEvent<T>): CloudEvent<T> {
+  const names = signedNames(event);
+  if (names === undefined) return event; // signed without a list: every attribute was covered
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(event)) if (UNSIGNED.has(name) || names.has(name)) out[name] = value;
+  return out as CloudEvent<T>;
 }
 
 function signature(key: SigningKey, content: Buffer): string {
@@ -69,8 +103,10 @@ export function signEvent<T>(event: CloudEvent<T>, keys: SigningKey | readonly S
   if (list.length === 0) throw invalidArgument('sign with at least one key', { field: 'keys' });
   for (const key of list) assertKeyId(key.id);
   const timestamp = Math.floor(now / 1000);
-  const content = signedContent(event, timestamp);
-  return { ...event, [TIMESTAMP_EXTENSION]: timestamp, [SIGNATURE_EXTENSION]: list.map((k) => signature(k, content)).join(' ') };
+  const names = Object.keys(event).filter((name) => !UNSIGNED.has(name) && name !== SIGNED_ATTRIBUTES_EXTENSION && event[name] !== undefined);
+  const listed: CloudEvent<T> = { ...event, [SIGNED_ATTRIBUTES_EXTENSION]: names.sort().join(',') };
+  const content = signedContent(listed, timestamp);
+  return { ...listed, [TIMESTAMP_EXTENSION]: timestamp, [SIGNATURE_EXTENSION]: list.map((k) => signature(k, content)).join(' ') };
 }
 
 export interface VerifyOptions {
@@ -128,6 +164,9 @@ export class KeyRing {
       const key = this.keys.get(id);
       if (!key || (options.allowedKeys !== undefined && !options.allowedKeys.includes(id))) continue;
       const given = Buffer.from(value, 'base64');
+      // Node's decoder skips bad characters and unused low bits: without this, one signature
+      // would have many spellings (a flipped bit in the padding still verified).
+      if (given.toString('base64') !== value) continue;
       if (version === 'v1' && key.algorithm === 'hmac-sha256') {
         const expected = createHmac('sha256', key.secret).update(content).digest();
         if (given.length === expected.length && timingSafeEqual(given, expected)) return id;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { bearer, testServer, type TestServer } from './test-helpers.js';
+import { bearer, call, testServer, type TestServer } from './test-helpers.js';
 
 const REQUESTS = 1_500;
 
@@ -51,5 +53,62 @@ describe('HTTP fuzzing of every route', () => {
     }
     assert.deepEqual(rejections, []);
     assert.ok((statuses.get(400) ?? 0) > 0 && [...statuses.keys()].some((s) => s < 300), `a mix of answers: ${JSON.stringify([...statuses])}`);
+  });
+});
+
+/**
+ * S3's body rules: a body over the limit is refused on its Content-Length before any of it is
+ * read, in each CloudEvents mode; a compressed body is refused with 415 and never inflated (a
+ * zip bomb costs the server its compressed size, not its expanded one).
+ */
+describe('HTTP bodies the server must neither buffer nor inflate', () => {
+  let t: TestServer;
+  let key: string;
+  const LIMIT = 256 * 1024;
+  before(async () => {
+    t = await testServer({ limits: { rate: false, bodyLimit: LIMIT } });
+    key = await t.key();
+  });
+  after(() => t.close());
+
+  const modes: [string, Record<string, string>][] = [
+    ['structured', { 'content-type': 'application/cloudevents+json' }],
+    ['batch', { 'content-type': 'application/cloudevents-batch+json' }],
+    ['binary', { 'content-type': 'application/octet-stream', 'ce-specversion': '1.0', 'ce-id': 'big', 'ce-source': 's', 'ce-type': 't' }],
+  ];
+
+  it('a 1 GiB Content-Length gets 413 in every mode, with only the headers sent', async () => {
+    const { hostname, port } = new URL(t.url);
+    for (const [mode, headers] of modes) {
+      const head = [`POST /v1/topics/orders/events HTTP/1.1`, 'Host: x', `Authorization: Bearer ${key}`, 'Content-Length: 1073741824',
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
+      const status = await new Promise<number>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => socket.write(head));
+        socket.once('data', (chunk: Buffer) => { resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(chunk.toString())?.[1] ?? 0)); socket.destroy(); });
+        socket.once('error', reject);
+      });
+      assert.equal(status, 413, `${mode}: refused on the headers (${head.length} bytes sent of 1 GiB announced)`);
+    }
+  });
+
+  it('gzip, deflate and br bodies get 415 and nothing is appended; a zip bomb is never inflated', async () => {
+    const event = JSON.stringify({ specversion: '1.0', id: 'gz-1', source: 's', type: 't', data: { a: 1 } });
+    const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 });
+    assert.ok(bomb.length < LIMIT, `the bomb (${bomb.length} bytes) fits the body limit, so only the coding can stop it`);
+    const rssBefore = process.memoryUsage().rss;
+    const answers: string[] = [];
+    for (const [mode, headers] of modes) {
+      for (const [coding, body] of [['gzip', gzipSync(mode === 'batch' ? `[${event}]` : event)], ['deflate', deflateSync(event)], ['br', brotliCompressSync(event)], ['gzip, identity', gzipSync(event)], ['gzip', bomb]] as const) {
+        const started = performance.now();
+        const answer = await call(`${t.url}/v1/topics/orders/events`, { method: 'POST', headers: { ...bearer(key), ...headers, 'content-encoding': coding }, body });
+        assert.equal(answer.status, 415, `${mode} ${coding} (${body.length} bytes): ${answer.text}`);
+        assert.match(answer.text, /Content-Encoding/);
+        answers.push(`${mode}/${coding}${body === bomb ? ' bomb' : ''} ${(performance.now() - started).toFixed(1)} ms`);
+      }
+    }
+    assert.equal((await t.log.topicInfo('orders'))?.count ?? 0, 0, 'nothing was appended');
+    const identity = await call(`${t.url}/v1/topics/orders/events`, { method: 'POST', headers: { ...bearer(key), ...modes[0]![1], 'content-encoding': 'identity' }, body: event });
+    assert.equal(identity.status, 200, 'identity is no coding at all');
+    console.log(`S3 compressed bodies: ${answers.join('; ')}; rss ${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(1)} MB after 3 bombs of 200 MB expanded (${bomb.length} bytes each)`);
   });
 });

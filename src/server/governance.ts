@@ -3,7 +3,7 @@ import { HeraldError, invalidArgument } from '../core/errors.js';
 import type { AppendReceipt, EventLog } from '../log/types.js';
 import { SchemaStore, type SchemaRegistry } from '../schema/registry.js';
 import { assertPattern, matches } from '../security/patterns.js';
-import { ReplayGuard } from '../security/replay-guard.js';
+import { ReplayGuard, replayKey } from '../security/replay-guard.js';
 import { DEFAULT_TOLERANCE_SECONDS, KeyRing, TIMESTAMP_EXTENSION, type VerifyingKey } from '../security/signing.js';
 
 /** Which topics need signed events, and from which keys. */
@@ -67,7 +67,7 @@ export class ServerGovernance {
       if (rule && this.ring) {
         try {
           this.ring.verify(event, { toleranceSeconds: tolerance, now, ...(rule.keys ? { allowedKeys: rule.keys } : {}) });
-          this.guard.check(event.id, `${topic}#new`, now);
+          this.guard.check(replayKey(event), `${topic}#new`, now, event.id);
         } catch (error) {
           if (error instanceof HeraldError && batch) throw new HeraldError(error.code, `events[${i}]: ${error.message}`, { details: { ...error.details, index: i } });
           throw error;
@@ -91,7 +91,7 @@ export class ServerGovernance {
     const now = Date.now();
     events.forEach((event, i) => {
       const ts = Number(event[TIMESTAMP_EXTENSION]) * 1000;
-      this.guard.record(event.id, `${topic}#${receipts[i]?.position ?? 0}`, ts + tolerance, now);
+      this.guard.record(replayKey(event), `${topic}#${receipts[i]?.position ?? 0}`, ts + tolerance, now);
     });
   }
 

@@ -12,9 +12,10 @@ export function single(query: Query, name: string): string | undefined {
   return value;
 }
 
-/** A path or query integer; anything else becomes NaN so the log's own check names the field. */
+/** A path or query integer; anything else (or one past 2^53, which would round) becomes NaN so the log's own check names the field. */
 export function integer(value: string | undefined): number {
-  return value !== undefined && /^-?\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  const n = value !== undefined && /^-?\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(n) ? n : Number.NaN;
 }
 
 /** `?from=earliest|latest|<position>` or `?time=<ms since epoch | RFC 3339>`. */

@@ -11,8 +11,23 @@ export interface Logger {
 export interface LoggingOptions {
   /** Also log the event's data. Off by default: data may hold secrets or personal data. */
   data?: boolean;
-  /** What to log of an event's data, e.g. `redactSensitive` (herald's security layer) to hide PII fields. */
+  /**
+   * What to log of an event's data, e.g. `redactSensitive` (herald's security layer) to hide PII
+   * fields. The values it hides are also hidden from a failed handler's error message.
+   */
   redact?: (event: CloudEvent) => CloudEvent;
+}
+
+/** The strings (4+ characters) of `original` that `redacted` replaced: what an error message must not show. */
+function hiddenStrings(original: unknown, redacted: unknown, out: Set<string> = new Set()): Set<string> {
+  if (original === redacted) return out;
+  if (typeof original === 'string' || typeof original === 'number') {
+    if (String(original).length >= 4) out.add(String(original));
+  } else if (typeof original === 'object' && original !== null) {
+    const other = (typeof redacted === 'object' && redacted !== null ? redacted : {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(original)) hiddenStrings(value, other[key], out);
+  }
+  return out;
 }
 
 /**
@@ -40,7 +55,8 @@ export function logging(logger: Logger, options: LoggingOptions = {}): Middlewar
       await next(event, ctx);
       logger.info({ ...fields, ms: Math.round((performance.now() - started) * 100) / 100 }, 'handled');
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      let message = error instanceof Error ? error.message : String(error);
+      if (options.redact) for (const hidden of hiddenStrings(event.data, options.redact(event).data)) message = message.split(hidden).join('[redacted]');
       const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? { code: error.code } : {};
       logger.warn({ ...fields, ms: Math.round((performance.now() - started) * 100) / 100, error: message, ...code }, 'handler failed');
       throw error;

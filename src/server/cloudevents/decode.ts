@@ -18,6 +18,7 @@ export const MAX_BATCH = 10_000;
  * event's index and field (`details.issues`), so a batch is all-or-nothing.
  */
 export function decodeCloudEvents(headers: IncomingHttpHeaders, body: Buffer | undefined): { mode: Mode; events: CloudEvent[] } {
+  refuseContentEncoding(headers['content-encoding']);
   const type = mediaType(headers['content-type']);
   let mode: Mode;
   let candidates: unknown[];
@@ -48,6 +49,20 @@ export function decodeCloudEvents(headers: IncomingHttpHeaders, body: Buffer | u
     throw invalid(`invalid ${mode === 'batch' ? 'events' : 'event'}: ${text}${issues.length > 20 ? `; and ${issues.length - 20} more` : ''}`, issues);
   }
   return { mode, events: candidates as CloudEvent[] };
+}
+
+/**
+ * herald never inflates a request body (a zip bomb is refused, not expanded): a coding other
+ * than `identity` is 415, rather than binary mode storing the compressed bytes as if they were
+ * the data, or a JSON parse error that hides the cause.
+ */
+function refuseContentEncoding(value: string | undefined): void {
+  if (value === undefined) return;
+  const codings = value.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0 && c !== 'identity');
+  if (codings.length === 0) return;
+  throw new HeraldError('HERALD_E_INVALID_ARGUMENT', `Content-Encoding ${JSON.stringify(value.slice(0, 100))} is not supported: send the body uncompressed`, {
+    details: { field: 'content-encoding', status: 415 },
+  });
 }
 
 function invalid(message: string, issues: IndexedIssue[]): HeraldError {
