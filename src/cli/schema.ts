@@ -34,6 +34,22 @@ function positive(value: string): number {
   return n;
 }
 
+/** What `schema register` and `schema check` both take: a type, a schema file, a version and a mode. */
+interface SchemaInputFlags { file: string; version?: number; compatibility?: CompatibilityMode }
+
+function schemaInput(command: Command, help: { description: string; type: string; version: string; compatibility: string }): Command {
+  return command.description(help.description)
+    .argument('<type>', help.type)
+    .requiredOption('--file <path>', 'the JSON Schema file')
+    .option('--version <n>', help.version, positive)
+    .option('--compatibility <mode>', help.compatibility, mode);
+}
+
+/** The request body (and registry options) of those flags: the schema read from --file, and the version and mode when given. */
+function schemaBody(flags: SchemaInputFlags): { schema: unknown; version?: number; compatibility?: CompatibilityMode } {
+  return { schema: readJson(flags.file, '--file'), ...(flags.version ? { version: flags.version } : {}), ...(flags.compatibility ? { compatibility: flags.compatibility } : {}) };
+}
+
 /** A registry loaded from a registry file (read-only, in memory). */
 async function fromFile(path: string): Promise<{ registry: SchemaRegistry; close: () => Promise<void> }> {
   const file = readJson(path, '--registry') as Partial<RegistryFile>;
@@ -77,20 +93,17 @@ function printCheck(ctx: Ctx, type: string, result: CheckResult): void {
 /** `herald schema register|check|list`: the schema registry of a database, a server (--url), or a registry file (check). */
 export function registerSchema(program: Command, ctx: Ctx): void {
   const schema = program.command('schema').description('register, check and list event schemas (JSON Schema) and their compatibility modes');
-  schema.command('register')
-    .description('register a JSON Schema as the next version of an event type; refused with a reason per breaking change when it breaks the type\'s compatibility mode')
-    .argument('<type>', 'the event type, e.g. order.placed')
-    .requiredOption('--file <path>', 'the JSON Schema file')
-    .option('--version <n>', 'the version (default: latest + 1)', positive)
-    .option('--compatibility <mode>', 'set the type\'s mode first: BACKWARD (default), FORWARD, FULL, their _TRANSITIVE forms, NONE', mode)
+  schemaInput(schema.command('register'), {
+    description: 'register a JSON Schema as the next version of an event type; refused with a reason per breaking change when it breaks the type\'s compatibility mode',
+    type: 'the event type, e.g. order.placed',
+    version: 'the version (default: latest + 1)',
+    compatibility: 'set the type\'s mode first: BACKWARD (default), FORWARD, FULL, their _TRANSITIVE forms, NONE',
+  })
     .option('--owner <team>', 'who owns the event type (shown in the catalog)')
     .option('--description <text>', 'what the event means')
     .option('--json', 'print the registered version as JSON')
-    .action(async (type: string, flags: { file: string; version?: number; compatibility?: CompatibilityMode; owner?: string; description?: string; json?: boolean }) => {
-      const body = {
-        schema: readJson(flags.file, '--file'), ...(flags.version ? { version: flags.version } : {}), ...(flags.compatibility ? { compatibility: flags.compatibility } : {}),
-        ...(flags.owner ? { owner: flags.owner } : {}), ...(flags.description ? { description: flags.description } : {}),
-      };
+    .action(async (type: string, flags: SchemaInputFlags & { owner?: string; description?: string; json?: boolean }) => {
+      const body = { ...schemaBody(flags), ...(flags.owner ? { owner: flags.owner } : {}), ...(flags.description ? { description: flags.description } : {}) };
       const http = remote(ctx);
       const result = http
         ? await http.request<{ version: SchemaVersion; created: boolean }>('POST', `/v1/schemas/${encodeURIComponent(type)}`, { body })
@@ -98,20 +111,20 @@ export function registerSchema(program: Command, ctx: Ctx): void {
       if (flags.json) return ctx.out(json(result));
       ctx.out(`${type} v${result.version.version} ${result.created ? 'registered' : 'was already registered'} (${result.version.fingerprint.slice(0, 12)})`);
     });
-  schema.command('check')
-    .description('would this schema be accepted as the next version? Exit code 1 when not, with a reason per breaking change (for CI)')
-    .argument('<type>', 'the event type')
-    .requiredOption('--file <path>', 'the JSON Schema file')
-    .option('--version <n>', 'the version it would get (default: latest + 1)', positive)
-    .option('--compatibility <mode>', 'check under this mode instead of the type\'s', mode)
+  schemaInput(schema.command('check'), {
+    description: 'would this schema be accepted as the next version? Exit code 1 when not, with a reason per breaking change (for CI)',
+    type: 'the event type',
+    version: 'the version it would get (default: latest + 1)',
+    compatibility: 'check under this mode instead of the type\'s',
+  })
     .option('--registry <file>', 'check against a registry file (`herald schema list --json`) instead of a database or server')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Examples:
   $ herald --url https://herald.internal:8080 schema check order.placed --file schemas/order.placed.json
   $ herald schema check order.placed --file order.placed.json --registry registry.json`)
-    .action(async (type: string, flags: { file: string; version?: number; compatibility?: CompatibilityMode; registry?: string; json?: boolean }) => {
-      const body = { schema: readJson(flags.file, '--file'), ...(flags.version ? { version: flags.version } : {}), ...(flags.compatibility ? { compatibility: flags.compatibility } : {}) };
+    .action(async (type: string, flags: SchemaInputFlags & { registry?: string; json?: boolean }) => {
+      const body = schemaBody(flags);
       const http = flags.registry === undefined ? remote(ctx) : undefined;
       const result = http
         ? await http.request<CheckResult>('POST', `/v1/schemas/${encodeURIComponent(type)}/check`, { body })

@@ -14,8 +14,13 @@ const BIN = fileURLToPath(new URL('./main.js', import.meta.url));
 interface Running { child: ChildProcess; url: string; stderr: () => string }
 
 /** Starts `herald --db <db> serve --port 0 ...` and waits for its "listening" line. */
-async function serve(db: string, ...args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } });
+function serve(db: string, ...args: string[]): Promise<Running> {
+  return start(['--db', db, 'serve', '--port', '0', ...args]);
+}
+
+/** Starts `herald <args>` (a serve command) and waits for its "listening" line. */
+async function start(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } });
   let stderr = '';
   child.stdout.resume();
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
@@ -152,25 +157,14 @@ describe('herald serve', () => {
     const schema = `herald_serve_${process.pid}`;
     const config = join(dir, 'pg.json');
     writeFileSync(config, JSON.stringify({ backend: { kind: 'postgres', url: SERVICE_URLS.postgres, namespace: schema } }));
-    const start = async (): Promise<Running> => {
-      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dev', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } });
-      let stderr = '';
-      child.stdout.resume();
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-      const deadline = Date.now() + 20_000;
-      while (!/listening on (\S+)/.test(stderr)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return { child, url: /listening on (\S+)/.exec(stderr)![1]!, stderr: () => stderr };
-    };
+    const startPg = (): Promise<Running> => start(['serve', '--port', '0', '--dev', '--config', config]);
     try {
-      const first = await start();
+      const first = await startPg();
       assert.match(first.stderr(), /postgres at postgres:\/\/[^ ]*, namespace herald_serve_/);
       const r = await fetch(`${first.url}/v1/topics/pg-orders/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: event('pg-1') });
       assert.equal(r.status, 200, await r.text());
       assert.equal(await stop(first), 0);
-      const second = await start();
+      const second = await startPg();
       const page = await (await fetch(`${second.url}/v1/topics/pg-orders/events?from=1`)).json() as { events: { event: { id: string } }[] };
       assert.deepEqual(page.events.map((e) => e.event.id), ['pg-1']);
       assert.equal(await stop(second), 0);

@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../core/envelope.js';
 import type { Duration } from '../core/duration.js';
 import type { Delivery, StartFrom } from '../log/types.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
 import type { Capability } from './requirements.js';
 
 export interface HandlerContext {
@@ -50,8 +51,7 @@ export interface SubscribeOptions {
   observer?: SubscriptionObserver;
 }
 
-/** How one attempt at a delivery ended: handled, failed and to be retried, dead-lettered, or its lease lost. */
-export type AttemptOutcome = 'ok' | 'retry' | 'dead-lettered' | 'stale';
+export type { AttemptOutcome } from './attempt-outcome.js';
 
 /**
  * Watches a subscription's deliveries. The runner calls `attempt` when it starts on a delivery,

@@ -1,29 +1,8 @@
 import { HeraldError } from './errors.js';
 import { uuidv7 } from './ids.js';
+import type { CloudEvent } from './cloud-event.js';
 
-/**
- * A CloudEvents 1.0 event (JSON format). Extensions herald uses: `partitionkey` (ordering key),
- * `correlationid`, `causationid`, `traceparent`/`tracestate`. Immutable once appended: what the
- * log knows about it (topic, position, attempts) travels beside it, never inside it.
- */
-export interface CloudEvent<T = unknown> {
-  specversion: '1.0';
-  id: string;
-  source: string;
-  type: string;
-  time?: string;
-  subject?: string;
-  datacontenttype?: string;
-  dataschema?: string;
-  data?: T;
-  data_base64?: string;
-  partitionkey?: string;
-  correlationid?: string;
-  causationid?: string;
-  traceparent?: string;
-  tracestate?: string;
-  [extension: string]: unknown;
-}
+export type { CloudEvent } from './cloud-event.js';
 
 /** What a caller gives to make an event; herald fills id, time, specversion and source. */
 export interface EventInput<T = unknown> {

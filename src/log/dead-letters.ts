@@ -1,33 +1,16 @@
 import type { CloudEvent } from '../core/envelope.js';
 import { HeraldError } from '../core/errors.js';
 import { deadLetterTopic, isDeadLetterTopic } from './names.js';
+import type { DeadLetter, DeadLetterContext } from './shapes.js';
 import type { Delivery, EventLog, FailureInfo, StoredEvent } from './types.js';
+
+export type { DeadLetter, DeadLetterContext } from './shapes.js';
 
 /**
  * A dead letter is the original event, unchanged but for one extension attribute, `heralddlq`,
  * holding the failure context as JSON, appended to `<topic>.dlq.<group>`. Inspect, edit, redrive
  * and discard work the same on every backend because they use only the EventLog interface.
  */
-export interface DeadLetterContext {
-  topic: string;
-  group: string;
-  position: number;
-  attempts: number;
-  error: FailureInfo;
-  failedAt: string;
-  handler?: string;
-  traceparent?: string;
-}
-
-export interface DeadLetter {
-  /** Where the dead letter itself is stored. */
-  dlqTopic: string;
-  dlqPosition: number;
-  /** The event as it was originally published. */
-  event: CloudEvent;
-  context: DeadLetterContext;
-}
-
 const EXTENSION = 'heralddlq';
 
 export function toDeadLetterEvent(delivery: Delivery, error: FailureInfo, handler?: string): CloudEvent {

@@ -1,18 +1,8 @@
 import type { CloudEvent } from '../core/envelope.js';
 import { HeraldError } from '../core/errors.js';
+import type { FailureInfo, GroupInfo, Retention, StoredEvent, TopicInfo } from './shapes.js';
 
-/**
- * The EventLog is what every backend implements: a small set of primitives on which the consumer
- * runtime (retries, dead letters, key-ordered concurrency, middleware) is written once.
- * Positions are per topic, start at 1 and are contiguous on the embedded backends.
- */
-export interface StoredEvent<T = unknown> {
-  topic: string;
-  position: number;
-  /** When the log accepted the event (ms since epoch); non-decreasing within a topic. */
-  appendedAt: number;
-  event: CloudEvent<T>;
-}
+export type { FailureInfo, GroupInfo, Retention, StoredEvent, TopicInfo } from './shapes.js';
 
 export interface AppendReceipt {
   topic: string;
@@ -43,13 +33,6 @@ export interface FetchOptions {
   from?: StartFrom;
 }
 
-export interface FailureInfo {
-  message: string;
-  name?: string;
-  code?: string;
-  stack?: string;
-}
-
 /** One event leased to one consumer of a group. `leaseId` fences late acks. */
 export interface Delivery<T = unknown> extends StoredEvent<T> {
   group: string;
@@ -72,32 +55,6 @@ export type Settlement =
 /** `stale`: the lease had expired and the event was (or may be) leased again; nothing changed. */
 export type SettleOutcome = 'ok' | 'stale';
 
-export interface Retention {
-  maxAgeMs?: number;
-  maxCount?: number;
-}
-
-export interface TopicInfo {
-  topic: string;
-  /** Last position written (0 when empty). */
-  head: number;
-  /** First position still stored (head + 1 when empty). */
-  first: number;
-  count: number;
-  retention: Retention;
-}
-
-export interface GroupInfo {
-  topic: string;
-  group: string;
-  /** Next position the group has not yet taken from the log. */
-  cursor: number;
-  /** Events taken but not yet acked or dead-lettered (leased, waiting for retry, or parked). */
-  pending: number;
-  /** Events not yet acknowledged: pending plus what lies after the cursor. */
-  lag: number;
-}
-
 export interface Capabilities {
   /** Acknowledged appends survive a process crash. */
   durable: boolean;
@@ -111,6 +68,11 @@ export interface Capabilities {
   contiguousPositions: boolean;
 }
 
+/**
+ * The EventLog is what every backend implements: a small set of primitives on which the consumer
+ * runtime (retries, dead letters, key-ordered concurrency, middleware) is written once.
+ * Positions are per topic, start at 1 and are contiguous on the embedded backends.
+ */
 export interface EventLog {
   readonly backend: string;
   readonly capabilities: Capabilities;

@@ -1,60 +1,19 @@
-import type { AttemptOutcome } from '../consumer/types.js';
 import type { CloudEvent } from '../core/envelope.js';
 import { invalidArgument } from '../core/errors.js';
 import { uuidv7Time } from '../core/ids.js';
 import { parseDeadLetter } from '../log/dead-letters.js';
 import { assertTopic, isDeadLetterTopic } from '../log/names.js';
 import type { EventLog, FailureInfo, StartFrom, StoredEvent } from '../log/types.js';
+import type { Flow, FlowAttempt, FlowHandling, FlowNode } from './flow.js';
 import { OUTCOMES_TOPIC, parseOutcome, type OutcomeRecord } from './outcomes.js';
+
+export type { Flow, FlowAttempt, FlowHandling, FlowNode } from './flow.js';
 
 /**
  * Lineage: "what happened to order 123?" Every event of one flow (sharing a correlation id) as a
  * causal tree (parent = the event its `causationid` names), each with what every consumer group
  * did with it: the attempts recorded in the outcomes topic and the dead letters, with timings.
  */
-export interface FlowAttempt {
-  attempt: number;
-  outcome: AttemptOutcome;
-  /** ms since epoch */
-  startedAt: number;
-  durationMs: number;
-  error?: { message: string; code?: string; name?: string };
-}
-
-export interface FlowHandling {
-  group: string;
-  handler?: string;
-  /** The last known outcome: the last attempt's, or dead-lettered when a dead letter says so. */
-  outcome: AttemptOutcome;
-  attempts: FlowAttempt[];
-  deadLetter?: { topic: string; position: number; attempts: number; error: FailureInfo; failedAt: string };
-}
-
-export interface FlowNode {
-  topic: string;
-  position: number;
-  appendedAt: number;
-  /** ms after the flow's first event was appended */
-  offsetMs: number;
-  event: CloudEvent;
-  handlings: FlowHandling[];
-  children: FlowNode[];
-}
-
-export interface Flow {
-  correlationId: string;
-  /** When the first event was appended, and when the last thing (append or attempt) ended (ms since epoch). */
-  startedAt?: number;
-  endedAt?: number;
-  durationMs: number;
-  events: number;
-  /** Handler attempts found in the outcomes topic (0 when outcomes are not recorded). */
-  attempts: number;
-  roots: FlowNode[];
-  /** The scan stopped at `maxEvents`. */
-  truncated: boolean;
-}
-
 export interface TraceFlowOptions {
   /** Where handler outcomes are recorded (default `herald.outcomes`); false: events and dead letters only. */
   outcomesTopic?: string | false;

@@ -1,5 +1,6 @@
 import type { AttemptOutcome } from '../consumer/types.js';
 import { createEvent, type CloudEvent } from '../core/envelope.js';
+import { TickBatcher } from '../core/tick-batcher.js';
 import type { EventLog, StoredEvent } from '../log/types.js';
 import { correlationOf } from './trace-context.js';
 
@@ -63,40 +64,31 @@ export function errorSummary(error: unknown): OutcomeRecord['error'] {
  * append is reported and dropped, never retried into the handler's way.
  */
 export class OutcomeWriter {
-  private pending: CloudEvent[] = [];
-  private scheduled = false;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly batcher: TickBatcher<CloudEvent>;
 
   constructor(
     private readonly log: EventLog,
     readonly topic: string,
     private readonly onError: (error: unknown) => void,
-    private readonly maxBatch = 500,
-  ) {}
+    maxBatch = 500,
+  ) {
+    this.batcher = new TickBatcher((batch) => this.write(batch), maxBatch);
+  }
 
   record(handled: CloudEvent, record: OutcomeRecord): void {
-    this.pending.push(outcomeEvent(handled, record));
-    if (this.pending.length >= this.maxBatch) void this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => void this.flush());
-    }
+    this.batcher.add(outcomeEvent(handled, record));
   }
 
   /** Writes what is buffered; resolves when everything recorded so far is written (or reported). */
   flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length > 0) {
-      this.writing = this.writing.then(async () => {
-        try {
-          await this.log.append(this.topic, batch);
-        } catch (error) {
-          this.onError(error);
-        }
-      });
+    return this.batcher.flush();
+  }
+
+  private async write(batch: CloudEvent[]): Promise<void> {
+    try {
+      await this.log.append(this.topic, batch);
+    } catch (error) {
+      this.onError(error);
     }
-    return this.writing;
   }
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { EventContract, PiiSpec } from '../core/contract.js';
 import { createEvent, type CloudEvent, type FieldIssue } from '../core/envelope.js';
 import { HeraldError, invalidArgument } from '../core/errors.js';
+import { TopicFollower } from '../log/topic-follower.js';
 import type { EventLog } from '../log/types.js';
 import { assertTenant } from '../security/tenants.js';
 import { assertCompatibilityMode, checkCompatibility, DEFAULT_COMPATIBILITY, type CompatibilityMode, type CompatibilityResult } from './compatibility.js';
@@ -10,6 +10,9 @@ import { contractJsonSchema } from './contract-schema.js';
 import { assertSchema, type JsonSchema } from './json-schema.js';
 import { withEncryptedFields } from './pii-schema.js';
 import { SchemaValidator } from './validator.js';
+import { assertEventType, fingerprintOf, versionOf, type SchemaSubject, type SchemaVersion } from './versions.js';
+
+export { assertEventType, fingerprintOf, schemaUri, type SchemaSubject, type SchemaVersion } from './versions.js';
 
 /**
  * The schema registry: every version of every event type's JSON Schema, with a compatibility
@@ -21,28 +24,7 @@ import { SchemaValidator } from './validator.js';
  */
 export const SCHEMAS_TOPIC = 'herald.schemas';
 const SOURCE = 'urn:herald:schemas';
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 const MAX_SCHEMA_BYTES = 256 * 1024;
-
-export interface SchemaVersion {
-  type: string;
-  version: number;
-  schema: JsonSchema;
-  /** SHA-256 of the schema's canonical JSON (RFC 8785). */
-  fingerprint: string;
-  registeredAt: string;
-  owner?: string;
-  description?: string;
-  pii?: PiiSpec;
-}
-
-export interface SchemaSubject {
-  type: string;
-  compatibility: CompatibilityMode;
-  versions: number[];
-  latest: number;
-  owner?: string;
-}
 
 export interface RegisterOptions {
   /** Default: the latest version + 1. A version already registered with the same schema is a no-op. */
@@ -66,33 +48,13 @@ interface Subject {
   versions: Map<number, SchemaVersion>;
 }
 
-export function assertEventType(type: unknown, field = 'type'): asserts type is string {
-  if (typeof type !== 'string' || !TYPE.test(type)) {
-    throw invalidArgument(`${field} must be 1-200 letters, digits, '.', '_', ':' or '-' starting with a letter or digit, got ${JSON.stringify(type)}`, { field });
-  }
-}
-
-export function fingerprintOf(schema: JsonSchema): string {
-  return createHash('sha256').update(canonicalJson(schema)).digest('hex');
-}
-
-/** `urn:herald:schema:<type>:<version>`: the `dataschema` of an event written with that version. */
-export function schemaUri(type: string, version: number): string {
-  return `urn:herald:schema:${type}:${version}`;
-}
-
 export class SchemaStore {
   private readonly tenants = new Map<string, Map<string, Subject>>();
   private readonly validator = new SchemaValidator();
-  private next = 1;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly follower: TopicFollower;
 
   private constructor(readonly log: EventLog, pollMs: number) {
-    if (pollMs > 0) {
-      this.timer = setInterval(() => void this.refresh().catch(() => undefined), pollMs);
-      this.timer.unref();
-    }
+    this.follower = new TopicFollower(log, SCHEMAS_TOPIC, (stored) => this.apply(stored.event), pollMs);
   }
 
   /** Loads the registry; `pollMs` (default 1000, 0: never) is how often it looks for registrations made elsewhere. */
@@ -103,15 +65,7 @@ export class SchemaStore {
   }
 
   refresh(): Promise<void> {
-    this.chain = this.chain.catch(() => undefined).then(() => this.catchUp());
-    return this.chain;
-  }
-
-  private async catchUp(): Promise<void> {
-    for await (const stored of this.log.read(SCHEMAS_TOPIC, { from: { position: this.next } })) {
-      this.next = stored.position + 1;
-      this.apply(stored.event);
-    }
+    return this.follower.refresh();
   }
 
   /** First writer wins: a registration of a version that already exists is ignored. */
@@ -153,9 +107,8 @@ export class SchemaStore {
     await this.refresh();
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.chain.catch(() => undefined);
+  close(): Promise<void> {
+    return this.follower.close();
   }
 }
 
@@ -276,13 +229,4 @@ export class SchemaRegistry {
     const schema = entry.pii ? withEncryptedFields(entry.schema, entry.pii.fields) : entry.schema;
     return this.store.schemaValidator.issues(schema, event.data);
   }
-}
-
-function versionOf(event: CloudEvent): number {
-  const uri = typeof event.dataschema === 'string' ? /(?:^urn:herald:schema:.+:|\/schemas\/[^/]+\/versions\/)(\d+)$/.exec(event.dataschema) : null;
-  if (uri) return Number(uri[1]);
-  const raw = event.dataversion;
-  // Binary-mode HTTP carries every attribute as a string.
-  if (typeof raw === 'string' && /^[1-9]\d{0,8}$/.test(raw)) return Number(raw);
-  return typeof raw === 'number' ? raw : 1;
 }

@@ -1,6 +1,7 @@
 import { createEvent } from '../core/envelope.js';
 import { HeraldError, invalidArgument } from '../core/errors.js';
-import type { EventLog } from '../log/types.js';
+import { TopicFollower } from '../log/topic-follower.js';
+import type { EventLog, StoredEvent } from '../log/types.js';
 import { generateApiKey, keyIdOf, keyMatches } from './api-keys.js';
 import { formatGrant, parseGrants, type Grant } from './permissions.js';
 import { assertTenant } from './tenants.js';
@@ -45,16 +46,11 @@ export interface CreateKeyOptions {
 
 export class KeyStore {
   private readonly keys = new Map<string, KeyRecord>();
-  private next = 1;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly timer: NodeJS.Timeout | undefined;
   private readonly revokeListeners = new Set<(id: string) => void>();
+  private readonly follower: TopicFollower;
 
   private constructor(private readonly log: EventLog, pollMs: number) {
-    if (pollMs > 0) {
-      this.timer = setInterval(() => void this.refresh().catch(() => undefined), pollMs);
-      this.timer.unref();
-    }
+    this.follower = new TopicFollower(log, KEYS_TOPIC, (stored) => this.apply(stored), pollMs);
   }
 
   /** Loads every key from the log; `pollMs` (default 1000, 0: never) is how often it looks for changes made elsewhere. */
@@ -66,33 +62,29 @@ export class KeyStore {
 
   /** Reads what was appended to `herald.keys` since the last look. */
   refresh(): Promise<void> {
-    this.chain = this.chain.catch(() => undefined).then(() => this.catchUp());
-    return this.chain;
+    return this.follower.refresh();
   }
 
-  private async catchUp(): Promise<void> {
-    for await (const stored of this.log.read(KEYS_TOPIC, { from: { position: this.next } })) {
-      this.next = stored.position + 1;
-      const data = stored.event.data as Partial<KeyRecord> & { id?: string; revokedAt?: string };
-      if (typeof data?.id !== 'string') continue;
-      if (stored.event.type === 'herald.key.created' && typeof data.hash === 'string' && typeof data.tenant === 'string') {
-        let grants: Grant[];
-        try {
-          grants = parseGrants(data.permissions);
-        } catch {
-          continue;
-        }
-        this.keys.set(data.id, {
-          id: data.id, tenant: data.tenant, permissions: grants.map(formatGrant), grants, hash: data.hash,
-          createdAt: String(data.createdAt), ...(typeof data.name === 'string' ? { name: data.name } : {}),
-          ...(typeof data.expiresAt === 'string' ? { expiresAt: data.expiresAt } : {}),
-        });
-      } else if (stored.event.type === 'herald.key.revoked') {
-        const key = this.keys.get(data.id);
-        if (key && key.revokedAt === undefined) {
-          key.revokedAt = String(data.revokedAt);
-          for (const listener of this.revokeListeners) listener(key.id);
-        }
+  private apply(stored: StoredEvent): void {
+    const data = stored.event.data as Partial<KeyRecord> & { id?: string; revokedAt?: string };
+    if (typeof data?.id !== 'string') return;
+    if (stored.event.type === 'herald.key.created' && typeof data.hash === 'string' && typeof data.tenant === 'string') {
+      let grants: Grant[];
+      try {
+        grants = parseGrants(data.permissions);
+      } catch {
+        return;
+      }
+      this.keys.set(data.id, {
+        id: data.id, tenant: data.tenant, permissions: grants.map(formatGrant), grants, hash: data.hash,
+        createdAt: String(data.createdAt), ...(typeof data.name === 'string' ? { name: data.name } : {}),
+        ...(typeof data.expiresAt === 'string' ? { expiresAt: data.expiresAt } : {}),
+      });
+    } else if (stored.event.type === 'herald.key.revoked') {
+      const key = this.keys.get(data.id);
+      if (key && key.revokedAt === undefined) {
+        key.revokedAt = String(data.revokedAt);
+        for (const listener of this.revokeListeners) listener(key.id);
       }
     }
   }
@@ -160,8 +152,7 @@ export class KeyStore {
     return () => this.revokeListeners.delete(listener);
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.chain.catch(() => undefined);
+  close(): Promise<void> {
+    return this.follower.close();
   }
 }

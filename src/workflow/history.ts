@@ -1,5 +1,8 @@
 import type { CloudEvent } from '../core/envelope.js';
 import type { FailureInfo } from '../log/types.js';
+import type { AttemptRecord, InstanceStatus, StepKind } from './views.js';
+
+export type { AttemptRecord, InstanceStatus, StepKind } from './views.js';
 
 /** The types of an instance's history events. */
 export const H = {
@@ -32,8 +35,6 @@ export const INPUT_TYPES: ReadonlySet<string> = new Set([
 ]);
 export const TERMINAL_TYPES: ReadonlySet<string> = new Set([H.completed, H.failed, H.cancelled]);
 
-export type StepKind = 'step' | 'compensation';
-export type InstanceStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface StartedData {
   workflow: string;
@@ -58,7 +59,6 @@ export interface ChildDoneData { seq: number; output?: unknown; error?: FailureI
 /** One recorded event of a history, with where it is in the stream. */
 export interface HistoryEvent { revision: number; at: number; type: string; data: unknown }
 
-export interface AttemptRecord { attempt: number; startedAt: number; endedAt?: number; endRevision?: number; ms?: number; output?: unknown; error?: FailureInfo; final?: boolean; retryAt?: number; lost?: boolean }
 export interface StepRecord { seq: number; kind: StepKind; name: string; input?: unknown; attempts: AttemptRecord[]; revision: number }
 export type Command =
   | { seq: number; kind: 'step' | 'compensation'; name: string }

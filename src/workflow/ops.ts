@@ -1,41 +1,17 @@
 import { HeraldError, invalidArgument } from '../core/errors.js';
-import type { FailureInfo } from '../log/types.js';
 import type { StreamStore } from '../log/streams.js';
-import { applyHistory, emptyFold, foldHistory, H, type AttemptRecord, type Folded, type InstanceStatus, type StepKind } from './history.js';
+import { applyHistory, emptyFold, foldHistory, H, type Folded, type InstanceStatus } from './history.js';
 import { assertInstanceId, assertWorkflowName, instanceStream, parseInstanceStream, WORKFLOW_CATEGORY } from './names.js';
 import { historyEvent, loadHistory, toHistoryEvent } from './recorder.js';
+import type { InstanceSummary, InstanceView, StepView } from './views.js';
+
+export type { InstanceSummary, InstanceView, StepView } from './views.js';
 
 /**
  * Operations on instances that need only the log: list, inspect, cancel, retry, signal. Cancel,
  * retry and signal append an input event to the instance's stream; the runner that drives the
  * instance picks it up (in this process or another one sharing the log).
  */
-
-export interface InstanceSummary {
-  workflow: string;
-  id: string;
-  version: number;
-  status: InstanceStatus;
-  startedAt: number;
-  endedAt?: number;
-  error?: FailureInfo;
-}
-
-export interface StepView { seq: number; kind: StepKind; name: string; status: 'running' | 'completed' | 'failed' | 'retrying'; input?: unknown; attempts: AttemptRecord[] }
-
-export interface InstanceView extends InstanceSummary {
-  stream: string;
-  revision: number;
-  input: unknown;
-  output?: unknown;
-  parent?: { stream: string; seq: number };
-  cancelRequested?: { reason?: string };
-  steps: StepView[];
-  timers: { timer: string; dueAt: number; firedAt?: number }[];
-  waits: { seq: number; topic: string; type: string; match: Record<string, unknown>; receivedEventId?: string; timedOut: boolean }[];
-  signals: { name: string; at: number; payload?: unknown }[];
-  children: { seq: number; workflow: string; id: string; status: 'running' | 'completed' | 'failed' }[];
-}
 
 export interface ListOptions { workflow?: string; status?: InstanceStatus; limit?: number }
 

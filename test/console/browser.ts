@@ -19,6 +19,27 @@ export function browserMissing(): string | undefined {
   return why;
 }
 
+/**
+ * `browserMissing()` taken once as a test file loads: `skip` for its suites (false when the browser
+ * is there), and under CI the failure its first hook must throw (`describe` itself may not throw).
+ */
+export function probeBrowser(): { skip: string | false; failure: Error | undefined } {
+  try {
+    return { skip: browserMissing() ?? false, failure: undefined };
+  } catch (error) {
+    return { skip: false, failure: error as Error };
+  }
+}
+
+/** Polls `check` every 50 ms until it holds; fails naming `what` after `ms`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface Browser { context: BrowserContext; close(): Promise<void> }
 
 /** A fresh headless Chromium profile at 1280×800; nothing it downloads or syncs. */

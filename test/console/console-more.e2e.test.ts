@@ -12,28 +12,14 @@ import { ENCRYPTED_FIELD_PATTERN } from '../../src/security/pii.js';
 import { MemorySubjectKeys } from '../../src/security/subject-keys.js';
 import { call, publish, testServer, type TestServer } from '../../src/server/test-helpers.js';
 import { defineWorkflow, startWorkflowRunner, type WorkflowRunner } from '../../src/workflow/index.js';
-import { ARTIFACTS, browserMissing, launch, type Browser } from './browser.js';
+import { ARTIFACTS, launch, probeBrowser, until, type Browser } from './browser.js';
 
 /**
  * The console's Workflows and Catalog pages and its PII redaction, in headless Chromium against a
  * --dev server whose log is shared by a workflow runner and a herald with PII encryption (as an
  * application beside the server would). Screenshots go to test-artifacts/console/.
  */
-let missing: string | undefined;
-let ciFailure: unknown;
-try {
-  missing = browserMissing();
-} catch (error) {
-  ciFailure = error;
-}
-
-const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const probe = probeBrowser();
 
 const EMAIL = 'ada.plaintext-4711@example.com';
 const customerSchema = z.object({ customerId: z.string(), email: z.string(), address: z.object({ street: z.string() }).optional(), plan: z.string() });
@@ -54,7 +40,7 @@ const approval = defineWorkflow('approval', async (ctx, request: { amount: numbe
   return { amount: request.amount, approved: decision?.approved === true };
 });
 
-describe('the web console: workflows, catalog and PII redaction (headless Chromium)', { skip: missing ?? false }, () => {
+describe('the web console: workflows, catalog and PII redaction (headless Chromium)', { skip: probe.skip }, () => {
   let t: TestServer;
   let browser: Browser;
   let page: Page;
@@ -65,7 +51,7 @@ describe('the web console: workflows, catalog and PII redaction (headless Chromi
   const instance = (workflow: string, id: string): ReturnType<Page['getByRole']> => page.getByRole('region', { name: `workflow instance ${id} of ${workflow}` });
 
   before(async () => {
-    if (ciFailure) throw ciFailure as Error;
+    if (probe.failure) throw probe.failure;
     t = await testServer({ dev: true, backend: 'sqlite' });
     runner = await startWorkflowRunner(t.log, { workflows: [fulfil, approval], pollInterval: 20 });
     h = await openHerald({ log: t.log, source: 'urn:herald:example:crm', governance: { pii: { keys: new MemorySubjectKeys() } } });

@@ -8,7 +8,7 @@ import { startServices, type FlowState } from '../../examples/order-flow/service
 import { connectRemoteLog } from '../../src/client/index.js';
 import { openHerald, type Herald } from '../../src/index.js';
 import { bearer, call, publish, testServer, type TestServer } from '../../src/server/test-helpers.js';
-import { ARTIFACTS, browserMissing, launch, type Browser } from './browser.js';
+import { ARTIFACTS, launch, probeBrowser, until, type Browser } from './browser.js';
 
 /**
  * The web console in headless Chromium, against a real server with the order-flow demo's
@@ -17,23 +17,9 @@ import { ARTIFACTS, browserMissing, launch, type Browser } from './browser.js';
  * letter, redrive it once the mailbox is fixed, and see the queue empty and the handler succeed.
  * Each page is saved as a screenshot in test-artifacts/console/.
  */
-let missing: string | undefined;
-let ciFailure: unknown;
-try {
-  missing = browserMissing();
-} catch (error) {
-  ciFailure = error;
-}
+const probe = probeBrowser();
 
-const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
-describe('the web console (headless Chromium)', { skip: missing ?? false }, () => {
+describe('the web console (headless Chromium)', { skip: probe.skip }, () => {
   let t: TestServer;
   let browser: Browser;
   let page: Page;
@@ -47,7 +33,7 @@ describe('the web console (headless Chromium)', { skip: missing ?? false }, () =
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   before(async () => {
-    if (ciFailure) throw ciFailure as Error;
+    if (probe.failure) throw probe.failure;
     t = await testServer({ backend: 'sqlite' });
     // The demo's services: an ordinary client with its own key, recording handler outcomes for lineage.
     const log = await connectRemoteLog({ url: t.url, key: await t.key(['*:>']), pollMs: 50 });
@@ -217,9 +203,9 @@ describe('the web console (headless Chromium)', { skip: missing ?? false }, () =
   });
 });
 
-describe('the web console on a --dev server (headless Chromium)', { skip: missing ?? false }, () => {
+describe('the web console on a --dev server (headless Chromium)', { skip: probe.skip }, () => {
   it('needs no sign-in and says loudly that nothing is authenticated', async () => {
-    if (ciFailure) throw ciFailure as Error;
+    if (probe.failure) throw probe.failure;
     const t = await testServer({ dev: true });
     const browser = await launch();
     try {
