@@ -28,7 +28,11 @@ export function parsePoint(value: string, now = Date.now()): Point {
     return { position };
   }
   const ago = AGO.exec(value);
-  if (ago) return { time: now - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS] };
+  if (ago) {
+    const time = now - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS];
+    if (!Number.isSafeInteger(time)) throw usage(`age ${value} is too large`);
+    return { time };
+  }
   if (ISO_DATE.test(value)) {
     const time = Date.parse(value);
     if (!Number.isNaN(time)) return { time };

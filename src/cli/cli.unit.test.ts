@@ -11,7 +11,7 @@ test('--from accepts earliest, latest, positions, ISO times and ages', () => {
   assert.deepEqual(parseFrom('42'), { position: 42 });
   assert.deepEqual(parseFrom('2026-05-01T10:00:00Z'), { time: Date.parse('2026-05-01T10:00:00Z') });
   assert.deepEqual(parsePoint('15m', 1_000_000), { time: 1_000_000 - 900_000 });
-  for (const bad of ['0', '-3', 'yesterday', '12abc', '2026-13-45', '']) {
+  for (const bad of ['0', '-3', 'yesterday', '12abc', '2026-13-45', '', `${'9'.repeat(400)}d`]) {
     assert.throws(() => parseFrom(bad), InvalidArgumentError, bad);
   }
   assert.throws(() => parsePosition('1.5'), InvalidArgumentError);
