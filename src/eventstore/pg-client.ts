@@ -29,6 +29,10 @@ export function assertPgPool(pool: unknown, field = 'pool'): asserts pool is PgP
 export async function pgTransaction<T>(pool: PgPool, work: (client: PgPoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // pg emits 'error' on a checked-out client whose connection drops; unheard, it is an uncaught exception.
+  const onError = (error: Error): void => { broken ??= error; };
+  const events = client as Partial<Pick<NodeJS.EventEmitter, 'on' | 'off'>>;
+  events.on?.('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -38,6 +42,7 @@ export async function pgTransaction<T>(pool: PgPool, work: (client: PgPoolClient
     try { await client.query('ROLLBACK'); } catch (rollback) { broken = rollback instanceof Error ? rollback : new Error(String(rollback)); }
     throw error;
   } finally {
+    events.off?.('error', onError);
     client.release(broken);
   }
 }

@@ -67,6 +67,26 @@ export class JetStreamApi {
         else done(msg);
       },
     });
+    void this.watch();
+  }
+
+  /**
+   * A request in flight when the connection drops gets no answer (the server that would send it
+   * is gone), nor, as measured, one sent while it was down: fail them at the disconnect and at the
+   * reconnect, as retryable, instead of after `timeoutMs` (R10: broker kill -9). The outcome is
+   * unknown; a resend with the same `Nats-Msg-Id` is deduplicated.
+   */
+  private async watch(): Promise<void> {
+    try {
+      for await (const status of this.nc.status()) {
+        if (status.type !== 'disconnect' && status.type !== 'reconnect') continue;
+        const lost = new HeraldError('HERALD_E_UNAVAILABLE', 'NATS connection lost while waiting for an answer (outcome unknown)');
+        for (const done of this.waiting.values()) done(lost);
+        this.waiting.clear();
+      }
+    } catch {
+      // the status iterator ends with the connection
+    }
   }
 
   /** One JetStream API call (`$JS.API.<subject>`); throws JetStreamApiError on an error answer. */

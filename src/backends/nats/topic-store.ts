@@ -1,4 +1,5 @@
 import type { Msg } from '@nats-io/transport-node';
+import { HeraldError } from '../../core/errors.js';
 import type { Retention, TopicInfo } from '../../log/types.js';
 import { ERR, isApiError, type JetStreamApi } from './jetstream-api.js';
 import { appendedAtOf, type Layout } from './layout.js';
@@ -14,6 +15,17 @@ export interface StreamConfig {
 export interface StreamInfo {
   config: StreamConfig;
   state: { messages: number; first_seq: number; last_seq: number };
+}
+
+/**
+ * herald creates file-storage streams only. A stream of that name made by someone else with
+ * memory storage would lose every acknowledged event on a server restart: refused, not used.
+ */
+export function refuseMemoryStorage(config: StreamConfig): void {
+  if (config.storage !== 'memory') return;
+  throw new HeraldError('HERALD_E_UNSUPPORTED',
+    `nats: stream ${config.name} uses memory storage: acknowledged events would be lost on a server restart; herald needs file storage`,
+    { details: { capability: 'durable', stream: config.name, storage: 'memory' } });
 }
 
 /** herald's retention lives in the stream's description, so it survives restarts and is shared by every process. */
@@ -54,7 +66,8 @@ export class TopicStore {
   /** Creates a stream unless it exists (whatever its current description or limits). */
   async ensureStream(config: StreamConfig): Promise<void> {
     try {
-      await this.api.call(`STREAM.INFO.${config.name}`);
+      const existing = await this.api.call<StreamInfo>(`STREAM.INFO.${config.name}`);
+      refuseMemoryStorage(existing.config);
       return;
     } catch (error) {
       if (!isApiError(error, ERR.streamNotFound)) throw error;

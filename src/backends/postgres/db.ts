@@ -74,6 +74,11 @@ export class Db {
       throw fromPg(error, doing, this.where);
     }
     let broken: Error | undefined;
+    // pg emits 'error' on a checked-out client whose connection drops (server killed), even when a
+    // query also fails with it; the pool only listens while the client is idle, so without this
+    // listener the process dies of an uncaught exception (R10, broker kill -9).
+    const onError = (error: Error): void => { broken ??= error; };
+    client.on('error', onError);
     try {
       return await work(client);
     } catch (error) {
@@ -81,6 +86,7 @@ export class Db {
       if (mapped instanceof HeraldError && mapped.code === 'HERALD_E_UNAVAILABLE') broken = mapped;
       throw mapped;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -3,6 +3,7 @@ import { PostgresLog } from './postgres-log.js';
 
 export { PostgresLog } from './postgres-log.js';
 export type { PostgresLogOptions } from './options.js';
+export type { PgPersistence } from './persistence.js';
 
 /**
  * Connects to PostgreSQL, brings the schema up to date (versioned migrations under an advisory
@@ -14,6 +15,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
   const log = PostgresLog.create(resolved);
   try {
     await log.migrate();
+    await log.checkPersistence();
   } catch (error) {
     await log.close();
     throw error;

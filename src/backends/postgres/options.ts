@@ -21,6 +21,12 @@ export interface PostgresLogOptions {
   clock?: Clock;
   /** The topic of a new event-sourced stream (default: its category, `order` for `order-123`). */
   streamTopic?: StreamTopic;
+  /**
+   * Refuse to open (HERALD_E_UNSUPPORTED) when the server's settings can lose acknowledged
+   * appends (`fsync = off`, `synchronous_commit = off`). Default false: the log opens and
+   * reports `capabilities.durable: false`.
+   */
+  requireDurable?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -30,6 +36,7 @@ export interface ResolvedOptions {
   connectTimeoutMs: number;
   clock: Clock | undefined;
   streamTopic: StreamTopic | undefined;
+  requireDurable: boolean;
 }
 
 /** Lower-case identifiers only: no quoting surprises, and `herald:<schema>` stays a valid NOTIFY channel. */
@@ -57,6 +64,8 @@ export function resolveOptions(options: PostgresLogOptions): ResolvedOptions {
     throw invalidArgument('clock must have a now() method', { field: 'clock' });
   }
   assertStreamTopicOption(options.streamTopic);
+  const requireDurable = options.requireDurable ?? false;
+  if (typeof requireDurable !== 'boolean') throw invalidArgument('requireDurable must be a boolean', { field: 'requireDurable' });
   return {
     connectionString,
     schema,
@@ -64,6 +73,7 @@ export function resolveOptions(options: PostgresLogOptions): ResolvedOptions {
     connectTimeoutMs: int('connectTimeoutMs', 5000, 1, 600_000),
     clock,
     streamTopic: options.streamTopic,
+    requireDurable,
   };
 }
 

@@ -16,6 +16,7 @@ import { Notifier } from './notifier.js';
 import { PostgresStreams } from './postgres-streams.js';
 import type { ResolvedOptions } from './options.js';
 import type { StreamLog } from '../../log/streams.js';
+import { readPersistence, refuseUnsafe, type PgPersistence } from './persistence.js';
 import { readTopic } from './reader.js';
 import { applyRetention } from './retention.js';
 import { infoOf, topicInfoColumns, Topics, type TopicInfoRow } from './topics.js';
@@ -33,6 +34,8 @@ export class PostgresLog implements StreamLog {
     durable: true, keyOrder: true, transactionalAck: false, readByTime: true, contiguousPositions: true,
   };
   readonly schema: string;
+  /** The server's durability settings, read by `openPostgresLog` (they decide `capabilities.durable`). */
+  persistence: PgPersistence | undefined;
   /** Event-sourced streams (event store) on the same tables; see postgres-streams.ts. */
   readonly streams: PostgresStreams;
   private readonly topicIds: Topics;
@@ -61,6 +64,16 @@ export class PostgresLog implements StreamLog {
   async migrate(): Promise<number[]> {
     this.assertOpen();
     return this.db.session(`migrating schema ${this.schema}`, (sql) => migrate(sql, this.schema));
+  }
+
+  /** Reads fsync and synchronous_commit: labels the log not durable, or refuses with `requireDurable`. */
+  async checkPersistence(): Promise<PgPersistence> {
+    this.assertOpen();
+    const p = await readPersistence(this.db);
+    this.persistence = p;
+    this.capabilities.durable = p.durable;
+    if (!p.durable && this.db.options.requireDurable) throw refuseUnsafe(p, this.db.where);
+    return p;
   }
 
   async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {

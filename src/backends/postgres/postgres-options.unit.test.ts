@@ -19,7 +19,7 @@ function rejects(options: unknown, field: string): void {
 describe('postgres options', () => {
   it('defaults: schema herald, 5 connections, 5 s connect timeout, the server clock', () => {
     const o = resolveOptions({ connectionString: URL_ });
-    assert.deepEqual(o, { connectionString: URL_, schema: 'herald', poolSize: 5, connectTimeoutMs: 5000, clock: undefined, streamTopic: undefined });
+    assert.deepEqual(o, { connectionString: URL_, schema: 'herald', poolSize: 5, connectTimeoutMs: 5000, clock: undefined, streamTopic: undefined, requireDurable: false });
   });
 
   it('rejects each malformed option, naming the field', () => {

@@ -10,10 +10,10 @@ import type {
 } from '../../log/types.js';
 import { Catalog } from './catalog.js';
 import { toWire } from './commands.js';
-import { closedError } from './errors.js';
+import { closedError, unavailable } from './errors.js';
 import type { Grant } from './group-table.js';
 import { Tags } from './journal.js';
-import { resolveOptions, type RabbitLogOptions } from './options.js';
+import { resolveOptions, type RabbitLogOptions, type ResolvedOptions } from './options.js';
 import { Session } from './session.js';
 import { storedEvents, toDeliveries } from './topic-reads.js';
 import { TopicReplica, type ReplicaContext } from './topic-replica.js';
@@ -31,19 +31,28 @@ export class RabbitLog implements EventLog {
   private readonly replicas = new Map<string, Promise<TopicReplica>>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private closed = false;
+  private reconnecting: Promise<void> | undefined;
 
-  private constructor(private readonly session: Session, private readonly catalog: Catalog, private readonly ctx: ReplicaContext) {}
+  private constructor(private session: Session, private catalog: Catalog, private ctx: ReplicaContext, private readonly options: ResolvedOptions) {}
 
   static async open(options: RabbitLogOptions): Promise<RabbitLog> {
     const resolved = resolveOptions(options);
+    const { session, catalog, ctx } = await RabbitLog.connect(resolved);
+    return new RabbitLog(session, catalog, ctx, resolved);
+  }
+
+  /** One connection and what hangs on it: the catalog's tail; topic replicas are opened on demand. */
+  private static async connect(resolved: ResolvedOptions): Promise<{ session: Session; catalog: Catalog; ctx: ReplicaContext }> {
     const session = await Session.open(resolved.url, resolved.timeoutMs);
     try {
       const tags = new Tags(randomUUID());
       const catalog = await Catalog.open(session, resolved.prefix, tags, resolved.timeoutMs);
-      return new RabbitLog(session, catalog, {
-        session, tags, clock: resolved.clock ?? systemClock, prefix: resolved.prefix,
-        streamArguments: resolved.streamArguments, cacheEvents: resolved.cacheEvents, timeoutMs: resolved.timeoutMs,
-      });
+      return {
+        session, catalog, ctx: {
+          session, tags, clock: resolved.clock ?? systemClock, prefix: resolved.prefix,
+          streamArguments: resolved.streamArguments, cacheEvents: resolved.cacheEvents, timeoutMs: resolved.timeoutMs,
+        },
+      };
     } catch (error) {
       await session.close();
       throw error;
@@ -212,11 +221,47 @@ export class RabbitLog implements EventLog {
 
   private assertOpen(): void {
     if (this.closed) throw closedError();
-    this.session.assertUsable();
+  }
+
+  /**
+   * After the connection failed (broker restart, network), the next call opens a new one and
+   * rebuilds every replica from the streams; calls in flight on the old one failed with
+   * HERALD_E_UNAVAILABLE (retryable). While the broker stays away each call fails the same way.
+   */
+  private async live(): Promise<void> {
+    this.assertOpen();
+    if (!this.session.failed) return;
+    this.reconnecting ??= this.reconnect().finally(() => { this.reconnecting = undefined; });
+    await this.reconnecting;
+  }
+
+  private async reconnect(): Promise<void> {
+    const next = await RabbitLog.connect(this.options);
+    if (this.closed) {
+      await next.catalog.stop();
+      await next.session.close();
+      throw closedError();
+    }
+    const stale = [...this.replicas.values()];
+    const old = { session: this.session, catalog: this.catalog };
+    ({ session: this.session, catalog: this.catalog, ctx: this.ctx } = next);
+    this.replicas.clear();
+    // Calls still waiting on the old replicas fail as retryable, not as "closed".
+    const lost = unavailable(this.options.url, 'connection lost', 'reconnected: retry the call');
+    void Promise.allSettled(stale).then(async (replicas) => {
+      const opened = replicas.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      for (const r of opened) r.abandon(lost);
+      await Promise.allSettled(opened.map((r) => r.stop()));
+      await old.catalog.stop().catch(() => undefined);
+      await old.session.close();
+    });
+    // Topics with onAppend listeners are tailed again, so the listeners keep waking up.
+    for (const topic of this.listeners.keys()) this.replica(topic, true).catch(() => undefined);
   }
 
   /** This process's replica of `topic`; undefined when the topic does not exist and `create` is false. */
   private async replica(topic: string, create: boolean): Promise<TopicReplica | undefined> {
+    await this.live();
     let pending = this.replicas.get(topic);
     if (!pending) {
       if (!create && !this.catalog.topics.has(topic)) {
@@ -228,11 +273,12 @@ export class RabbitLog implements EventLog {
         return replica;
       });
       this.replicas.set(topic, pending);
-      pending.catch(() => this.replicas.delete(topic));
+      const mine = pending; // a reconnect may have replaced it meanwhile
+      pending.catch(() => { if (this.replicas.get(topic) === mine) this.replicas.delete(topic); });
     }
     const replica = await pending;
     if (replica.failure) {
-      this.replicas.delete(topic);
+      if (this.replicas.get(topic) === pending) this.replicas.delete(topic);
       await replica.stop();
       throw replica.failure;
     }
@@ -240,7 +286,7 @@ export class RabbitLog implements EventLog {
   }
 
   private async allReplicas(): Promise<TopicReplica[]> {
-    this.assertOpen();
+    await this.live();
     await this.catalog.sync();
     const out: TopicReplica[] = [];
     for (const topic of [...this.catalog.topics]) out.push((await this.replica(topic, false))!);

@@ -7,7 +7,7 @@ export type Headers = Record<string, string | number>;
 /**
  * One AMQP connection and what herald does with it: declare and delete streams, publish with
  * confirms, and open stream consumers. Any connection failure fails every waiting operation
- * with HERALD_E_UNAVAILABLE (no silent reconnect: the caller reopens the log).
+ * with HERALD_E_UNAVAILABLE; the log then opens a new session on its next call (rabbit-log.ts).
  */
 export class Session {
   private failure: HeraldError | undefined;
@@ -48,6 +48,11 @@ export class Session {
     return () => this.failureListeners.delete(listener);
   }
 
+  /** The connection failed or was closed: this session is done (the log opens a new one). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   assertUsable(): void {
     if (this.failure) throw this.failure;
   }
@@ -57,8 +62,8 @@ export class Session {
     try {
       await this.withChannel((ch) => ch.assertQueue(name, { durable: true, arguments: args }));
     } catch (error) {
-      if (!isAmqpCode(error, 406)) throw error;
-      await this.withChannel((ch) => ch.checkQueue(name));
+      if (!isAmqpCode(error, 406)) throw this.refusal(error, `declaring ${name}`);
+      await this.withChannel((ch) => ch.checkQueue(name)).catch((again: unknown) => { throw this.refusal(again, `declaring ${name}`); });
     }
   }
 
@@ -68,8 +73,8 @@ export class Session {
       await this.withChannel((ch) => ch.checkQueue(name));
       return true;
     } catch (error) {
-      if (isAmqpCode(error, 404)) return false;
-      throw error;
+      if (isAmqpCode(error, 404) && !homeDown(error)) return false;
+      throw this.refusal(error, `checking ${name}`);
     }
   }
 
@@ -105,7 +110,7 @@ export class Session {
       try {
         return await this.consumeOnce(stream, offset, prefetch, handle, onError);
       } catch (error) {
-        if (attempt >= 50 || !/does not have a replica/.test(String((error as Error | undefined)?.message))) throw error;
+        if (attempt >= 50 || !/does not have a replica/.test(String((error as Error | undefined)?.message))) throw this.refusal(error, `consuming ${stream}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -124,9 +129,18 @@ export class Session {
     let unacked: ConsumeMessage | undefined;
     let count = 0;
     const flush = (): void => {
-      if (unacked && !stopped) ch.ack(unacked, true);
+      const last = unacked;
       unacked = undefined;
       count = 0;
+      if (!last || stopped) return;
+      try {
+        ch.ack(last, true);
+      } catch (error) {
+        // amqplib throws "Channel closed" once the connection is gone (broker killed): this runs
+        // from setImmediate, so unheard it would be an uncaught exception (R10).
+        stopped = true;
+        onError(unavailable(this.url, `consuming ${stream}`, error));
+      }
     };
     const { consumerTag } = await ch.consume(stream, (message) => {
       if (message === null) { if (!stopped) onError(new HeraldError('HERALD_E_UNAVAILABLE', `stream ${stream} was deleted`)); return; }
@@ -167,6 +181,13 @@ export class Session {
     this.failureListeners.clear();
   }
 
+  /** A failed admin call as a HeraldError: a lost connection or a stream not running yet is retryable. */
+  private refusal(error: unknown, what: string): unknown {
+    if (error instanceof HeraldError) return error;
+    const coded = typeof (error as { code?: unknown } | null)?.code === 'number';
+    return this.failure || homeDown(error) || !coded ? unavailable(this.url, what, error) : error;
+  }
+
   /** Runs one admin call on its own channel: a refused call closes only that channel. */
   private async withChannel<T>(work: (ch: Channel) => Promise<T>): Promise<T> {
     this.assertUsable();
@@ -182,6 +203,14 @@ export class Session {
 
 export interface StreamConsumer {
   stop(): Promise<void>;
+}
+
+/**
+ * Right after a broker restart a stream's writer may not run yet: RabbitMQ refuses with 404
+ * "home node ... of stream ... is down or isn't running" (retryable, not "no such stream").
+ */
+function homeDown(error: unknown): boolean {
+  return isAmqpCode(error, 404) && /home node/i.test(String((error as Error).message));
 }
 
 function isAmqpCode(error: unknown, code: number): boolean {

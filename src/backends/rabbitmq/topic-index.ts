@@ -27,8 +27,9 @@ export class TopicIndex {
   private readonly entries = new Map<number, IndexEntry>();
   private readonly firstById = new Map<string, number>();
   private readonly cache = new Map<number, Buffer>();
-  private readonly tagWaiters = new Map<string, (position: number) => void>();
-  private reachWaiters: { position: number; resolve: () => void }[] = [];
+  private readonly tagWaiters = new Map<string, { resolve: (position: number) => void; reject: (error: Error) => void }>();
+  private reachWaiters: { position: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | undefined;
   readonly listeners = new Set<() => void>();
   /** First position this process saw (the stream may have been trimmed before it). */
   base = 0;
@@ -58,7 +59,7 @@ export class TopicIndex {
     }
     if (incoming.tag !== undefined) {
       const waiter = this.tagWaiters.get(incoming.tag);
-      if (waiter) { this.tagWaiters.delete(incoming.tag); waiter(position); }
+      if (waiter) { this.tagWaiters.delete(incoming.tag); waiter.resolve(position); }
     }
     if (this.reachWaiters.length > 0) {
       const ready = this.reachWaiters.filter((w) => w.position <= position);
@@ -83,7 +84,24 @@ export class TopicIndex {
 
   /** Resolves with the position of the message published with `tag`. Register before publishing. */
   expect(tag: string): Promise<number> {
-    return new Promise((resolve) => this.tagWaiters.set(tag, resolve));
+    const seen = new Promise<number>((resolve, reject) => {
+      if (this.failure) reject(this.failure);
+      else this.tagWaiters.set(tag, { resolve, reject });
+    });
+    seen.catch(() => undefined); // an append whose publish failed never awaits it: no unhandled rejection
+    return seen;
+  }
+
+  /**
+   * The tail stopped for good (connection lost, log closed): whoever waits for a position it
+   * will never see fails with `error` instead of waiting forever (R10: broker kill -9).
+   */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.tagWaiters.values()) waiter.reject(this.failure);
+    this.tagWaiters.clear();
+    for (const waiter of this.reachWaiters) waiter.reject(this.failure);
+    this.reachWaiters = [];
   }
 
   forget(tag: string): void {
@@ -93,7 +111,8 @@ export class TopicIndex {
   /** Resolves once every position up to `position` was seen. */
   reached(position: number): Promise<void> {
     if (position <= this.last) return Promise.resolve();
-    return new Promise((resolve) => this.reachWaiters.push({ position, resolve }));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.reachWaiters.push({ position, resolve, reject }));
   }
 
   /** Append time of the first entry at or after `position` (up to `head`), for searches by time. */

@@ -4,6 +4,7 @@ import type { HeraldError } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
 import type { AppendReceipt } from '../../log/types.js';
 import { decodeCommand, encodeCommand, type Command } from './commands.js';
+import { closedError } from './errors.js';
 import { Journal, type Tags } from './journal.js';
 import type { Session, StreamConsumer } from './session.js';
 import { TopicIndex, type IncomingEvent } from './topic-index.js';
@@ -34,6 +35,7 @@ export class TopicReplica {
   private dataConsumer: StreamConsumer | undefined;
   private control: Journal | undefined;
   failure: HeraldError | undefined;
+  private unlisten: (() => void) | undefined;
 
   private constructor(private readonly ctx: ReplicaContext, readonly topic: string) {
     this.index = new TopicIndex(ctx.cacheEvents);
@@ -47,7 +49,9 @@ export class TopicReplica {
     const control = controlStream(ctx.prefix, topic);
     await ctx.session.declareStream(replica.data, ctx.streamArguments);
     await ctx.session.declareStream(control, { 'x-queue-type': 'stream' });
-    const onError = (error: HeraldError): void => { replica.failure ??= error; replica.control?.fail(error); };
+    const onError = (error: HeraldError): void => replica.abandon(error);
+    // A lost connection closes the consumers' channels without an error on them: hear it here.
+    replica.unlisten = ctx.session.onFailure(onError);
     try {
       replica.dataConsumer = await ctx.session.consume(replica.data, 'first', 1000, (m, offset) => replica.index.add(offset + 1, incoming(m)), onError);
       replica.control = await Journal.open(ctx.session, control, (body, offset) => replica.apply(body, offset), ctx.tags, ctx.timeoutMs, onError);
@@ -101,7 +105,16 @@ export class TopicReplica {
     });
   }
 
+  /** The replica's tails are gone (`error` says why): everything waiting on them fails with it. */
+  abandon(error: HeraldError): void {
+    this.failure ??= error;
+    this.control?.fail(error);
+    this.index.fail(error);
+  }
+
   async stop(): Promise<void> {
+    this.unlisten?.();
+    this.abandon(closedError());
     await this.control?.stop();
     await this.dataConsumer?.stop();
   }

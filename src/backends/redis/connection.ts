@@ -39,6 +39,13 @@ export async function connect(client: Redis, options: ResolvedRedisOptions): Pro
   }
 }
 
+/** `requireDurable` and a server whose settings can lose acknowledged writes. */
+export function refuseUnsafe(p: Persistence, url: string): HeraldError {
+  return new HeraldError('HERALD_E_UNSUPPORTED',
+    `redis at ${redactUrl(url)}: requireDurable, but appendonly = ${p.appendonly}, appendfsync = ${p.appendfsync}, maxmemory-policy = ${p.maxmemoryPolicy}: acknowledged appends could be lost on a crash`,
+    { details: { capability: 'durable', appendonly: p.appendonly, appendfsync: p.appendfsync, maxmemoryPolicy: p.maxmemoryPolicy } });
+}
+
 /** Herald's scripts need Redis 7.0 (XCLAIM drops deleted entries from the PEL; XINFO GROUPS fields). */
 export async function checkServer(client: Redis): Promise<Persistence> {
   const info = await client.info('server');

@@ -10,6 +10,12 @@ export interface RedisLogOptions {
   clock?: Clock;
   /** How long opening waits for the server, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * Refuse to open (HERALD_E_UNSUPPORTED) when the server's settings can lose acknowledged
+   * appends (no AOF, `appendfsync no`, an `allkeys-*` eviction policy). Default false: the log
+   * opens and reports `capabilities.durable: false`.
+   */
+  requireDurable?: boolean;
 }
 
 export interface ResolvedRedisOptions {
@@ -17,6 +23,7 @@ export interface ResolvedRedisOptions {
   prefix: string;
   clock: Clock | undefined;
   connectTimeoutMs: number;
+  requireDurable: boolean;
 }
 
 // No braces (they would change the cluster hash tag) and nothing a glob in SCAN MATCH treats specially.
@@ -38,7 +45,9 @@ export function resolveOptions(options: RedisLogOptions = {}): ResolvedRedisOpti
   if (typeof connectTimeoutMs !== 'number' || !Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
     throw invalidArgument('connectTimeoutMs must be a positive integer', { field: 'connectTimeoutMs' });
   }
-  return { url, prefix, clock, connectTimeoutMs };
+  const requireDurable = options.requireDurable ?? false;
+  if (typeof requireDurable !== 'boolean') throw invalidArgument('requireDurable must be a boolean', { field: 'requireDurable' });
+  return { url, prefix, clock, connectTimeoutMs, requireDurable };
 }
 
 /** The URL with its password (and a user-only credential) replaced by `***`, fit for messages. */

@@ -16,7 +16,7 @@ const fieldOf = (options: unknown): unknown => {
 
 describe('redis options', () => {
   it('defaults to the local server under the prefix `herald`, on the server clock', () => {
-    assert.deepEqual(resolveOptions(), { url: 'redis://127.0.0.1:6379', prefix: 'herald', clock: undefined, connectTimeoutMs: 5000 });
+    assert.deepEqual(resolveOptions(), { url: 'redis://127.0.0.1:6379', prefix: 'herald', clock: undefined, connectTimeoutMs: 5000, requireDurable: false });
   });
 
   it('rejects malformed options, naming the field', () => {

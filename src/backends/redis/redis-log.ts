@@ -11,7 +11,7 @@ import type {
 import {
   appendArgs, channelOf, clampPosition, deliveriesOf, MAX_POSITION, keyArg, receiptsOf, registryKey, settleArgs, startArgs, storedOf, streamKey,
 } from './codec.js';
-import { checkServer, connect, createClient, type Persistence } from './connection.js';
+import { checkServer, connect, createClient, refuseUnsafe, type Persistence } from './connection.js';
 import { fromRedis } from './errors.js';
 import { AppendNotifier } from './notifier.js';
 import { resolveOptions, type RedisLogOptions, type ResolvedRedisOptions } from './options.js';
@@ -45,7 +45,9 @@ export class RedisLog implements EventLog {
     const client = createClient(resolved);
     await connect(client, resolved);
     try {
-      return new RedisLog(client, resolved, await checkServer(client));
+      const persistence = await checkServer(client);
+      if (!persistence.durable && resolved.requireDurable) throw refuseUnsafe(persistence, resolved.url);
+      return new RedisLog(client, resolved, persistence);
     } catch (error) {
       client.disconnect();
       throw fromRedis(error, 'checking the server');
