@@ -10,6 +10,9 @@ import { consume, type ConsumeOptions, type Message } from './consumer/consume.j
 import type { Handler, HandlerContext, SubscribeOptions, Subscription } from './consumer/types.js';
 import { followUp, publisher, toEvents, type Publishable, type PublishOptions, type Publisher } from './publisher.js';
 import { toObservability, type Instrumentation, type Observability, type ObservabilityOptions } from './observability/observability.js';
+import { jsonLogger } from './observability/json-logger.js';
+import { watchdogOf, watchLog } from './log/watched-log.js';
+import type { StallReport, WatchdogOptions, WatchdogStatus } from './log/watchdog.js';
 import { Governance, type GovernanceOptions } from './governance.js';
 
 export interface HeraldOptions {
@@ -31,6 +34,12 @@ export interface HeraldOptions {
    * (`verify`) and claim checks for large payloads (`claimCheck`): see docs/governance.md.
    */
   governance?: GovernanceOptions;
+  /**
+   * The stall watchdog: a backend call unanswered for `stallAfter` (default 5s) is reported as
+   * `stalled` (log line, `onStall`, `herald_backend_stalled`, `/readyz` 503), again every
+   * `repeatEvery` while it lasts, then `resumed`. Default on, logging JSON lines to stderr.
+   */
+  watchdog?: WatchdogOptions | false;
 }
 
 /** Handlers get the delivery, an abort signal, and `publish`, which keeps the correlation chain. */
@@ -48,12 +57,15 @@ export class Herald implements Publisher {
   private readonly governance: Governance | undefined;
   private readonly prepare: ((event: CloudEvent, contract?: EventContract<unknown>) => Promise<CloudEvent>) | undefined;
 
-  constructor(readonly log: EventLog, private readonly source?: string, observability?: Observability, governance?: GovernanceOptions) {
-    this.instrumentation = observability?.instrument(log);
+  readonly log: EventLog;
+
+  constructor(log: EventLog, private readonly source?: string, observability?: Observability, governance?: GovernanceOptions, watchdog?: WatchdogOptions | false) {
+    this.log = watchdog === false ? log : watchLog(log, { logger: jsonLogger({ out: process.stderr }), ...watchdog });
+    this.instrumentation = observability?.instrument(this.log);
     const g = governance ? new Governance(governance) : undefined;
     this.governance = g?.active ? g : undefined;
     this.prepare = this.governance ? (event, contract) => this.governance!.prepare(event, contract) : undefined;
-    this.pub = publisher(log, source, undefined, this.instrumentation?.publish, this.prepare);
+    this.pub = publisher(this.log, source, undefined, this.instrumentation?.publish, this.prepare);
   }
 
   /** A stored event as handlers see it: its claim-checked payload fetched and its PII decrypted (for `read` and `consume`). */
@@ -77,6 +89,16 @@ export class Herald implements Publisher {
     const events = await toEvents(items, { ...(this.source === undefined ? {} : { source: this.source }), ...(this.prepare ? { prepare: this.prepare } : {}) });
     const hook = this.instrumentation?.publish;
     return hook ? hook(topic, events, (stamped) => this.log.append(topic, stamped)) : this.log.append(topic, events);
+  }
+
+  /** Whether the backend answers: `stalled` while a call has waited longer than `stallAfter` (undefined with `watchdog: false`). */
+  backendStatus(): WatchdogStatus | undefined {
+    return watchdogOf(this.log)?.status();
+  }
+
+  /** Calls `listener` on each stall report (stalled, stalled again while it lasts, resumed); returns the unsubscribe. */
+  onStall(listener: (report: StallReport) => void): () => void {
+    return watchdogOf(this.log)?.onStall(listener) ?? (() => undefined);
   }
 
   /** With observability on, each attempt is observed (unless `options.observer` is given) and what the handler publishes is its span's child. */
@@ -131,7 +153,7 @@ export class Herald implements Publisher {
 /** Opens herald: embedded SQLite at `./data/herald.db` unless given another log. */
 export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
   const observability = toObservability(options.observability);
-  if (options.log) return new Herald(options.log, options.source, observability, options.governance);
+  if (options.log) return new Herald(options.log, options.source, observability, options.governance, options.watchdog);
   let sqlite: typeof SqliteBackend;
   try {
     sqlite = await import('./backends/sqlite/index.js');
@@ -139,5 +161,5 @@ export async function openHerald(options: HeraldOptions = {}): Promise<Herald> {
     throw new HeraldError('HERALD_E_UNSUPPORTED', 'the embedded backend needs the better-sqlite3 package: npm install better-sqlite3', { cause: error });
   }
   const log = await sqlite.openSqliteLog({ path: options.path ?? './data/herald.db', durability: options.durability ?? 'fsync' });
-  return new Herald(log, options.source, observability, options.governance);
+  return new Herald(log, options.source, observability, options.governance, options.watchdog);
 }

@@ -3,6 +3,8 @@ export type * from './log/types.js';
 export { isTransactional } from './log/types.js';
 export { deadLetterTopic } from './log/names.js';
 export { MemoryLog } from './log/memory/index.js';
+export { watchLog, watchdogOf } from './log/watched-log.js';
+export type { StallReport, StallLogger, WatchdogOptions, WatchdogStatus } from './log/watchdog.js';
 export * from './log/dead-letters.js';
 export * from './consumer/index.js';
 export { Herald, openHerald, type HeraldOptions, type HeraldContext } from './herald.js';

@@ -36,8 +36,11 @@ test('the lineage of a declined order: API, CLI and server agree on the causal t
     let flow: Flow;
     let declinedId: string;
     try {
-      const { orders } = await runOrderFlow(h, 4, { flakyEmails: 0 });
+      const { orders, subscriptions } = await runOrderFlow(h, 4, { flakyEmails: 0 });
       declinedId = orders.find((o) => o.declined)!.eventId;
+      // The flow is settled once its emails are out; closing waits for the handlers still ending
+      // (their outcome records are written after they return), then every outcome is flushed.
+      await Promise.all(subscriptions.map((s) => s.close()));
       await h.observability!.flush();
       flow = await traceFlow(h.log, TOPICS, declinedId);
     } finally {

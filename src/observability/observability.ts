@@ -5,6 +5,7 @@ import type { EventLog } from '../log/types.js';
 import { renderExposition, type MetricFamily } from './exposition.js';
 import { HeraldMetrics, type MetricsOptions } from './herald-metrics.js';
 import { collectLogMetrics, isTimedLog } from './log-metrics.js';
+import { collectStallMetrics, isStalled } from './stall-metrics.js';
 import { HeraldObserver } from './observer.js';
 import { OUTCOMES_TOPIC, OutcomeWriter } from './outcomes.js';
 import * as sc from './semconv.js';
@@ -83,8 +84,8 @@ export class Observability {
 
   /** Every metric: the counters and histograms, and the gauges of each instrumented log, read now. */
   async collect(): Promise<MetricFamily[]> {
-    const gauges = await Promise.all([...this.logs.keys()].map((log) => collectLogMetrics(log)));
-    return [...(this.metrics?.registry.collect() ?? []), ...gauges.flat()];
+    const gauges = await Promise.all([...this.logs.keys()].map((log) => (isStalled(log) ? Promise.resolve([]) : collectLogMetrics(log))));
+    return [...(this.metrics?.registry.collect() ?? []), ...gauges.flat(), ...collectStallMetrics(this.logs.keys())];
   }
 
   /** The Prometheus text exposition of `collect()`. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventLog } from '../log/types.js';
+import { watchLog } from '../log/watched-log.js';
 import { AuditLog } from '../security/audit.js';
 import { JwtVerifier, type JwtOptions } from '../security/jwt.js';
 import { KeyStore } from '../security/key-store.js';
@@ -92,11 +93,12 @@ export class HeraldServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<HeraldServer> {
-  const { log } = options;
+  const built: { app?: FastifyInstance } = {};
+  // The stall watchdog: `/readyz` answers 503 naming the backend while a call to it hangs.
+  const log = watchLog(options.log, { logger: { warn: (o, m) => built.app?.log.warn(o, m), info: (o, m) => built.app?.log.info(o, m) } });
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const jwt = options.jwt === undefined ? undefined : new JwtVerifier(options.jwt);
   const keys = options.dev ? undefined : await KeyStore.open(log, { pollMs: options.keyPollMs ?? 1000 });
-  const built: { app?: FastifyInstance } = {};
   const audit = new AuditLog(log, { onError: (error) => built.app?.log.error({ err: error }, 'audit entries could not be written') });
   const gateway = new Gateway(log, keys, audit, limits, version(), options.followPollMs ?? 500, options.allowedOrigins, jwt);
   gateway.governance = await ServerGovernance.open(log, options.governance);

@@ -72,7 +72,7 @@ describe('S6: crypto-shredding canary', () => {
     keys = openSqliteSubjectKeys(path('subject-keys.db'));
     const observability = new Observability({ tracing: { tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }) }, metrics: false, outcomes: true });
     herald = await openHerald({
-      path: path('herald.db'), durability: 'os', observability,
+      path: path('herald.db'), durability: 'os', watchdog: false, observability,
       governance: { pii: { keys }, claimCheck: { store: new FileBlobStore(path('blobs')), thresholdBytes: 1024 } },
     });
   });

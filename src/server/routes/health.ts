@@ -3,6 +3,7 @@ import { formatGrant } from '../../security/permissions.js';
 import type { InfoResponse } from '../../client/wire.js';
 import { HeraldError } from '../../core/errors.js';
 import { hasStreams } from '../../log/streams.js';
+import { watchdogOf } from '../../log/watched-log.js';
 import type { RouteDef } from '../route.js';
 
 /** Liveness, readiness and "who am I". */
@@ -15,10 +16,16 @@ export function healthRoutes(): RouteDef[] {
     },
     {
       id: 'readyz', method: 'GET', url: '/readyz', tag: 'health', permission: { kind: 'public' },
-      summary: 'Readiness: the log answers and the server is not shutting down (503 otherwise).', response: '{ status: "ready" }',
+      summary: 'Readiness: the log answers, its backend is not stalled, and the server is not shutting down (503 otherwise, naming a stalled backend).', response: '{ status: "ready" }',
       handler: async (req) => {
         const gateway = req.server.heraldGateway;
         if (gateway.closing.aborted) throw new HeraldError('HERALD_E_UNAVAILABLE', 'the server is shutting down');
+        const status = watchdogOf(gateway.log)?.status();
+        if (status?.stalled) {
+          throw new HeraldError('HERALD_E_UNAVAILABLE', `the ${status.backend} backend is stalled: no answer for ${Math.round(status.stalledForMs / 1000)} s`, {
+            details: { backend: status.backend, stalledForMs: status.stalledForMs, ...(status.operation ? { operation: status.operation } : {}) },
+          });
+        }
         try {
           await gateway.log.topicInfo(KEYS_TOPIC);
         } catch (cause) {
