@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'int', 'e2e'];
-const roots = ['dist/src', 'dist/test', 'dist/examples', 'dist/bench'];
+const roots = ['dist/src', 'dist/test', 'dist/examples', 'dist/bench', 'dist/soak'];
 
 function walk(dir, out) {
   let entries;

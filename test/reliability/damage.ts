@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { HeraldError } from '../../src/core/errors.js';
 import { createEvent, type CloudEvent } from '../../src/core/envelope.js';
+import type { RecordedEvent } from '../../src/log/streams.js';
 import type { StoredEvent } from '../../src/log/types.js';
 
 /** Shared by the torn-tail and corruption tests: deterministic events, copies of a database, reopen and read. */
@@ -23,6 +24,43 @@ export function copyDatabase(from: string, dir: string, withWal: boolean): strin
   if (withWal && existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
   return to;
 }
+
+/**
+ * Writes a line to stdout at once (one write(2), in order with what the process does next) for a
+ * parent reading a child's report. stdout may be a non-blocking pipe: EAGAIN means the parent has
+ * not drained it yet, so try again rather than die.
+ */
+export function writeLine(line: string): void {
+  const buf = Buffer.from(`${line}\n`);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+/** XORs one byte of a file with `mask` in place. */
+export function xorByte(path: string, at: number, mask: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, at);
+    byte[0]! ^= mask;
+    writeSync(fd, byte, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What a read served, one row per event, first element its key: position (topic read, fetch), revision (stream), global position ($all). */
+export type Row = [number, ...unknown[]];
+/** The rows of the undamaged database, per read. */
+export interface Expected { topic: Row[]; stream: Row[]; all: Row[] }
+export const streamRow = (r: RecordedEvent): Row => [r.revision, r.globalPosition, r.topic, r.position, r.appendedAt, r.event];
+export const allRow = (r: RecordedEvent): Row => [r.globalPosition, r.stream, r.revision, r.topic, r.position, r.appendedAt, r.event];
 
 export type Reopened = { kind: 'read'; events: StoredEvent[] } | { kind: 'refused' | 'read-failed'; code: string; message: string };
 

@@ -2,6 +2,7 @@ import type { AppendReceipt } from '../../log/types.js';
 import { ROWS_PER_INSERT, type RowInserter } from './insert-rows.js';
 import type { AppendRequest, AppendResult } from './append-request.js';
 import type { StreamWriter } from './stream-writer.js';
+import { rowChecksum } from './row-check.js';
 import { ensureTopic, topicRow, type Ctx } from './topics.js';
 
 interface TopicCursor {
@@ -97,6 +98,7 @@ class Chunk {
     const ids = new Array<string>(n);
     const keys = new Array<string | null>(n);
     const bodies = new Array<string>(n);
+    const crcs = new Array<number>(n);
     const times = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const request = this.batch[this.request[i]!]!;
@@ -104,9 +106,10 @@ class Chunk {
       ids[i] = request.ids[e]!;
       keys[i] = request.keys[e]!;
       bodies[i] = request.events[e]!;
+      crcs[i] = request.crcs[e]!;
       times[i] = this.at[this.request[i]!]!;
     }
-    if (this.rows.insert(t.id, t.head + 1, times, ids, keys, bodies)) {
+    if (this.rows.insert(t.id, t.head + 1, times, ids, keys, bodies, crcs)) {
       for (let i = 0; i < n; i++) {
         const r = this.request[i]!;
         this.receipts[r]![this.event[i]!] = { topic: this.batch[r]!.topic, id: ids[i]!, position: ++t.head, appendedAt: times[i]!, duplicate: false };
@@ -114,14 +117,14 @@ class Chunk {
       t.added += n;
       t.lastAt = times[n - 1]!;
     } else {
-      for (let i = 0; i < n; i++) this.writeOne(t, i, ids[i]!, keys[i]!, bodies[i]!);
+      for (let i = 0; i < n; i++) this.writeOne(t, i, ids[i]!, keys[i]!, bodies[i]!, crcs[i]!);
     }
     this.request.length = 0;
     this.event.length = 0;
   }
 
   /** Row `i` alone, as the one-at-a-time algorithm does (a request starting here takes its time from what is stored). */
-  private writeOne(t: TopicCursor, i: number, id: string, key: string | null, body: string): void {
+  private writeOne(t: TopicCursor, i: number, id: string, key: string | null, body: string, crc: number): void {
     const r = this.request[i]!;
     const e = this.event[i]!;
     const { topic, now } = this.batch[r]!;
@@ -129,7 +132,7 @@ class Chunk {
     const appendedAt = this.at[r]!;
     const { st } = this.ctx;
     const position = t.head + 1;
-    if (st.insertEvent.run(t.id, position, id, appendedAt, key, body).changes === 1) {
+    if (st.insertEvent.run(t.id, position, id, appendedAt, key, body, rowChecksum(crc, t.id, position, appendedAt)).changes === 1) {
       t.head = position;
       t.added++;
       t.lastAt = appendedAt;

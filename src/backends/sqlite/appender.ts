@@ -7,6 +7,7 @@ import { writeAppends } from './append-writer.js';
 import type { Engine } from './engine.js';
 import { AppendQueue } from './group-commit.js';
 import { RowInserter } from './insert-rows.js';
+import { bodyRegister } from './row-check.js';
 import type { StreamWriter } from './stream-writer.js';
 
 const STORAGE_FAILURES = new Set<ErrorCode>(['HERALD_E_BUSY', 'HERALD_E_STORAGE_FULL', 'HERALD_E_STORAGE_IO', 'HERALD_E_CORRUPT', 'HERALD_E_CLOSED']);
@@ -44,14 +45,16 @@ export class Appender {
     const bodies = new Array<string>(n);
     const ids = new Array<string>(n);
     const keys = new Array<string | null>(n);
+    const crcs = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const event = events[i]!;
       bodies[i] = serialise(event, i);
+      crcs[i] = bodyRegister(bodies[i]!);
       ids[i] = event.id;
       keys[i] = typeof event.partitionkey === 'string' ? event.partitionkey : null;
     }
     if (stream !== undefined) this.streams ??= this.options.streamWriter();
-    return new Promise((resolve, reject) => this.queue.push({ topic, events: bodies, ids, keys, now, stream, resolve, reject }));
+    return new Promise((resolve, reject) => this.queue.push({ topic, events: bodies, ids, keys, crcs, now, stream, resolve, reject }));
   }
 
   /** Writes what is queued now (not from inside another transaction, where it could be rolled back). */

@@ -1,10 +1,10 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { closeSync, fdatasync, fstatSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HeraldError } from '../../core/errors.js';
 import type { CheckpointMode } from './checkpoint-worker.js';
 import { Checkpointer, type CheckpointResult } from './checkpointer.js';
-import { fromSqlite, fromSync, isFatal } from './errors.js';
+import { fromOpen, fromSqlite, fromSync, isFatal } from './errors.js';
 import { SyncScheduler } from './group-commit.js';
 import { prepareMultiRows } from './insert-rows.js';
 import { LeaseRuns } from './lease-runs.js';
@@ -15,7 +15,7 @@ import type { Ctx } from './topics.js';
 export interface EngineOptions {
   path: string;
   busyTimeoutMs: number;
-  integrityCheck: 'quick' | 'none';
+  integrityCheck: 'quick' | 'full' | 'none';
   syncIntervalMs: number;
   checkpointIntervalMs: number;
   /** A PASSIVE checkpoint starts as soon as about this many bytes were written since the last one. */
@@ -63,7 +63,7 @@ export class Engine {
       syncPath(dirname(options.path));
     } catch (error) {
       this.db.close();
-      throw fromSqlite(error, `opening ${options.path}`);
+      throw fromOpen(error, options.path);
     }
     this.sync = new SyncScheduler(
       () => new Promise<void>((resolve, reject) => fdatasync(this.walFd, (error) => (error ? reject(error) : resolve()))),
@@ -194,12 +194,39 @@ export class Engine {
     await this.checkpointer.close();
     try {
       // The last connection to close checkpoints the WAL into the database file: with FULL it
-      // fsyncs that file before deleting the WAL.
-      if (!this.failure) this.db.pragma('synchronous = FULL');
-      this.db.close();
+      // fsyncs that file before deleting the WAL. Not after a failure (fail-stop): see closeKeepingWal.
+      if (this.failure) {
+        closeKeepingWal(this.db, this.options.path);
+      } else {
+        this.db.pragma('synchronous = FULL');
+        this.db.close();
+      }
     } finally {
       closeSync(this.walFd);
     }
+  }
+}
+
+/**
+ * Closes the connection without the checkpoint SQLite runs when the last connection closes. After
+ * a failed fsync the page cache cannot be trusted (a write that failed may be dropped yet read
+ * back as if stored), so the WAL, whose synced frames hold every acknowledged commit, must stay
+ * for the next open to recover from rather than be copied and deleted. A read-only connection
+ * holding its shared lock keeps the closing one from checkpointing; being read-only, it never
+ * checkpoints itself.
+ */
+function closeKeepingWal(db: Database.Database, path: string): void {
+  let guard: Database.Database | undefined;
+  try {
+    guard = new Database(path, { readonly: true, fileMustExist: true });
+    guard.prepare('SELECT count(*) FROM meta').get();
+  } catch {
+    // Without the guard the close may checkpoint: no worse than closing at all.
+  }
+  try {
+    db.close();
+  } finally {
+    guard?.close();
   }
 }
 

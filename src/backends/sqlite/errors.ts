@@ -1,4 +1,5 @@
 import { HeraldError, type ErrorCode } from '../../core/errors.js';
+import { ROW_CORRUPTION } from './row-check.js';
 
 /**
  * Maps driver and file-system failures to herald's error catalogue. SQLite reports extended
@@ -32,6 +33,18 @@ export function fromSqlite(error: unknown, doing: string): unknown {
   return new HeraldError(hit[1], `sqlite: ${doing} failed: ${message} (${code})`, { details: { sqliteCode: code }, cause: error });
 }
 
+/**
+ * An error while opening: SQLITE_ERROR there means herald's own statements do not fit the file's
+ * schema (a damaged sqlite_master, or not herald's file), which is corruption, not a bug to rethrow.
+ */
+export function fromOpen(error: unknown, path: string): unknown {
+  const code = codeOf(error);
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) return fromSync(error); // syncing the files at open
+  if (code !== 'SQLITE_ERROR') return fromSqlite(error, `opening ${path}`);
+  const message = error instanceof Error ? error.message : String(error);
+  return new HeraldError('HERALD_E_CORRUPT', `sqlite: ${path} does not have the schema herald wrote (${message}); refusing to open it`, { details: { path, sqliteCode: 'SQLITE_ERROR' }, cause: error });
+}
+
 /** The HeraldError for a failed fdatasync/fsync of the log's files. */
 export function fromSync(error: unknown): HeraldError {
   const code = codeOf(error) ?? 'EUNKNOWN';
@@ -44,7 +57,13 @@ export function fromSync(error: unknown): HeraldError {
   );
 }
 
-/** Failures after which the connection's view of the file can no longer be trusted (fail-stop). */
+/**
+ * Failures after which the connection's view of the file can no longer be trusted (fail-stop). A
+ * damaged event row (its checksum) is not one: the file's structure is sound, and the log must keep
+ * taking writes so that the event can be deleted.
+ */
 export function isFatal(error: unknown): boolean {
-  return error instanceof HeraldError && (error.code === 'HERALD_E_STORAGE_IO' || error.code === 'HERALD_E_CORRUPT');
+  if (!(error instanceof HeraldError)) return false;
+  if (error.code === 'HERALD_E_CORRUPT') return error.details.damage !== ROW_CORRUPTION;
+  return error.code === 'HERALD_E_STORAGE_IO';
 }

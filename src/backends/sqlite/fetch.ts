@@ -2,6 +2,7 @@ import type { CloudEvent } from '../../core/envelope.js';
 import { KeyGate } from '../../log/key-gate.js';
 import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
 import { ROWS_PER_INSERT, type MultiRow } from './insert-rows.js';
+import { assertScanReachedHead, corruptRow, decodeRow } from './row-check.js';
 import type { EventRow, GroupRow } from './statements.js';
 import { ensureGroup, ensureTopic, topicRow, type Ctx } from './topics.js';
 
@@ -67,12 +68,18 @@ function redeliver(l: Lease): void {
           || st.keyBlocked.get({ topicId: l.topicId, grp: l.group.id, key, position: row.position, now, leaseId: l.leaseId }) !== undefined;
         if (blocked) { gate.block(key, row.position); continue; }
       }
-      let stored: Pick<EventRow, 'appended_at' | 'body'> | undefined;
-      if (row.body_override !== null) stored = { appended_at: now, body: row.body_override };
-      else stored = st.eventAt.get(l.topicId, row.position);
-      if (!stored) { st.deleteRow.run(l.topicId, l.group.id, row.position); continue; } // the event is gone (retention, discard)
+      let event: CloudEvent;
+      let appendedAt = now;
+      if (row.body_override !== null) {
+        event = parse<CloudEvent>(l, row.position, row.body_override, 'its replacement body is not JSON');
+      } else {
+        const stored: EventRow | undefined = st.eventAt.get(l.topicId, row.position);
+        if (!stored) { st.deleteRow.run(l.topicId, l.group.id, row.position); continue; } // the event is gone (retention, discard)
+        event = decodeRow(l.args.topic, l.topicId, row.position, stored.appended_at, stored.body, stored.crc);
+        appendedAt = stored.appended_at;
+      }
       st.takeRow.run(leaseOf(l), l.leaseUntil, l.topicId, l.group.id, row.position);
-      deliver(l, row.position, key, row.attempt + 1, stored.appended_at, stored.body, row.last_error);
+      deliver(l, row.position, key, row.attempt + 1, appendedAt, event, row.last_error);
     }
   }
   // A key now leased here is no longer its expired holder's: revoke that holder's expired leases on
@@ -97,8 +104,12 @@ function advance(l: Lease, head: number): void {
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
     const room = Math.min(PAGE, max - l.out.length + maxParked - parked);
     const page = st.range.all(l.topicId, cursor, head, room);
-    if (page.length === 0) { cursor = head + 1; break; }
-    for (const [position, appendedAt, rowKey, body] of page) {
+    if (page.length === 0) {
+      assertScanReachedHead(st, l.args.topic, l.topicId, cursor, head);
+      cursor = head + 1;
+      break;
+    }
+    for (const [position, appendedAt, rowKey, body, crc] of page) {
       if (l.out.length >= max || parked >= maxParked) break scan;
       cursor = position + 1;
       const key = rowKey ?? undefined;
@@ -116,7 +127,7 @@ function advance(l: Lease, head: number): void {
       const leaseId = leaseOf(l);
       if (key === undefined) run.push(position);
       else rows.add(position, rowKey, 1, leaseId, l.leaseUntil);
-      deliver(l, position, key, 1, appendedAt, body, null);
+      deliver(l, position, key, 1, appendedAt, decodeRow(l.args.topic, l.topicId, position, appendedAt, body, crc), null);
     }
   }
   rows.flush(multi.putRows);
@@ -146,12 +157,21 @@ function leaseOf(l: Lease): number {
   return l.leaseId;
 }
 
-function deliver(l: Lease, position: number, key: string | undefined, attempt: number, appendedAt: number, body: string, lastError: string | null): void {
+function deliver(l: Lease, position: number, key: string | undefined, attempt: number, appendedAt: number, event: CloudEvent, lastError: string | null): void {
   if (key !== undefined) l.takenByKey.set(key, (l.takenByKey.get(key) ?? 0) + 1);
   const delivery: Delivery = {
-    topic: l.args.topic, position, appendedAt, event: JSON.parse(body) as CloudEvent,
+    topic: l.args.topic, position, appendedAt, event,
     group: l.args.group, attempt, leaseId: l.leaseId, leaseUntil: l.leaseUntil,
   };
-  if (lastError !== null) delivery.lastError = JSON.parse(lastError) as FailureInfo;
+  if (lastError !== null) delivery.lastError = parse<FailureInfo>(l, position, lastError, 'its last error is not JSON');
   l.out.push(delivery);
+}
+
+/** A pending row's JSON column (not checksummed: it lives in `inflight`); unparseable is corrupt. */
+function parse<T>(l: Lease, position: number, json: string, what: string): T {
+  try {
+    return JSON.parse(json) as T;
+  } catch (error) {
+    throw corruptRow(l.args.topic, position, what, error);
+  }
 }

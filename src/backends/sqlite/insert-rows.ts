@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { rowChecksum } from './row-check.js';
 
 /** Rows per multi-row statement: one statement run per chunk instead of one per row. */
 export const ROWS_PER_INSERT = 64;
@@ -51,23 +52,24 @@ export class RowInserter {
   private readonly rows: MultiRow;
 
   constructor(db: Database.Database) {
-    this.rows = new MultiRow(db, 'INSERT INTO events (topic_id, position, id, appended_at, key, body) VALUES ', '(?, ?, ?, ?, ?, ?)', 6);
+    this.rows = new MultiRow(db, 'INSERT INTO events (topic_id, position, id, appended_at, key, body, crc) VALUES ', '(?, ?, ?, ?, ?, ?, ?)', 7);
   }
 
   /**
    * Inserts `ids.length` events at positions `first`, `first + 1`...; false (and nothing written)
-   * when one of them is already stored (or repeated among them).
+   * when one of them is already stored (or repeated among them). `crcs` are the bodies' checksum registers.
    */
-  insert(topicId: number, first: number, appendedAt: readonly number[], ids: readonly string[], keys: ReadonlyArray<string | null>, bodies: readonly string[]): boolean {
+  insert(topicId: number, first: number, appendedAt: readonly number[], ids: readonly string[], keys: ReadonlyArray<string | null>, bodies: readonly string[], crcs: readonly number[]): boolean {
     const n = ids.length;
-    const args = new Array<unknown>(n * 6);
-    for (let i = 0, o = 0; i < n; i++, o += 6) {
+    const args = new Array<unknown>(n * 7);
+    for (let i = 0, o = 0; i < n; i++, o += 7) {
       args[o] = topicId;
       args[o + 1] = first + i;
       args[o + 2] = ids[i];
       args[o + 3] = appendedAt[i];
       args[o + 4] = keys[i];
       args[o + 5] = bodies[i];
+      args[o + 6] = rowChecksum(crcs[i]!, topicId, first + i, appendedAt[i]!);
     }
     try {
       this.rows.run(args);

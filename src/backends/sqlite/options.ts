@@ -16,8 +16,12 @@ export interface SqliteLogOptions {
   clock?: Clock;
   /** How long to wait for another process's write lock before HERALD_E_BUSY (default 5000). */
   busyTimeoutMs?: number;
-  /** `quick` (default) runs PRAGMA quick_check on open (reads the whole file); `none` skips it. */
-  integrityCheck?: 'quick' | 'none';
+  /**
+   * `quick` (default) runs PRAGMA quick_check on open (reads the whole file); `full` runs
+   * integrity_check, which also checks every index against its table (slower: it finds index
+   * damage that can hide events, see docs/adr/0007-event-checksums.md); `none` skips it.
+   */
+  integrityCheck?: 'quick' | 'full' | 'none';
   /** Background sync of commits nobody waits for (acks, leases), in ms (default 100). */
   syncIntervalMs?: number;
   /** Periodic WAL checkpoint, in ms (default 1000; 0 turns the periodic one off). */
@@ -51,7 +55,7 @@ export function resolveOptions(options: SqliteLogOptions): ResolvedOptions {
   const durability = options.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'os') throw invalidArgument("durability must be 'fsync' or 'os'", { field: 'durability' });
   const integrityCheck = options.integrityCheck ?? 'quick';
-  if (integrityCheck !== 'quick' && integrityCheck !== 'none') throw invalidArgument("integrityCheck must be 'quick' or 'none'", { field: 'integrityCheck' });
+  if (integrityCheck !== 'quick' && integrityCheck !== 'full' && integrityCheck !== 'none') throw invalidArgument("integrityCheck must be 'quick', 'full' or 'none'", { field: 'integrityCheck' });
   assertStreamTopicOption(options.streamTopic);
   const number = (name: keyof SqliteLogOptions, fallback: number, min: number): number => {
     const value = options[name] ?? fallback;

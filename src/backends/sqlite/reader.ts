@@ -1,9 +1,9 @@
-import type { CloudEvent } from '../../core/envelope.js';
 import { rejectWith } from '../../core/errors.js';
 import type { ReadOptions, StoredEvent } from '../../log/types.js';
 import { assertPositiveInt, assertStartFrom, assertTopic } from '../../log/names.js';
 import { pageSize } from '../../log/validate.js';
 import type { Engine } from './engine.js';
+import { assertScanReachedHead, decodeRow } from './row-check.js';
 import type { ReadTuple } from './statements.js';
 import { findTopic, startPosition, topicRow } from './topics.js';
 
@@ -75,9 +75,9 @@ export class PageReader implements AsyncIterableIterator<StoredEvent> {
     const types = this.options.types;
     while (this.yielded < this.limit) {
       if (this.index === this.rows.length && !this.fetchPage()) return undefined;
-      const [position, appendedAt, body] = this.rows[this.index++]!;
+      const [position, appendedAt, body, crc] = this.rows[this.index++]!;
       this.next_ = position + 1;
-      const event = JSON.parse(body) as CloudEvent;
+      const event = decodeRow(this.topic, this.topicId!, position, appendedAt, body, crc);
       if (types && !types.includes(event.type)) continue;
       this.yielded++;
       return { topic: this.topic, position, appendedAt, event };
@@ -104,7 +104,12 @@ export class PageReader implements AsyncIterableIterator<StoredEvent> {
   private fetchPage(): boolean {
     this.beforePage();
     const { ctx } = this.engine;
-    this.rows = this.engine.read(() => ctx.st.page.all(this.topicId!, this.next_, this.size), `reading ${this.topic}`);
+    const id = this.topicId!;
+    this.rows = this.engine.read(() => {
+      const rows = ctx.st.page.all(id, this.next_, this.size);
+      if (rows.length === 0) assertScanReachedHead(ctx.st, this.topic, id, this.next_, topicRow(ctx, id).head);
+      return rows;
+    }, `reading ${this.topic}`);
     this.index = 0;
     return this.rows.length > 0;
   }

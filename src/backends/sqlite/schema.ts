@@ -2,14 +2,18 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HeraldError } from '../../core/errors.js';
-import { fromSqlite } from './errors.js';
+import { fromOpen } from './errors.js';
+import { checkSchemaShape } from './schema-check.js';
 
 /**
  * Bumped on every incompatible change; a file written by a newer herald is refused, not guessed at.
  * 2: pending deliveries may live in `lease_runs`, which a version-1 herald would not see (it would
  * lose them), so version 1 must refuse such a file. Migration 1 → 2: create the table.
+ * 3: events and stream index rows carry a checksum (`crc`, see row-check.ts and
+ * docs/adr/0007-event-checksums.md). Migration 2 → 3: add the columns; rows written before stay
+ * NULL and are read unverified.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * One file. Streams are an index over topic events: `stream_events` maps each stream revision and
@@ -42,6 +46,7 @@ CREATE TABLE IF NOT EXISTS events (
   appended_at INTEGER NOT NULL,
   key TEXT,
   body TEXT NOT NULL,
+  crc INTEGER,
   PRIMARY KEY (topic_id, position)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (topic_id, id);
@@ -96,6 +101,7 @@ CREATE TABLE IF NOT EXISTS stream_events (
   topic_id INTEGER NOT NULL,
   position INTEGER NOT NULL,
   category TEXT NOT NULL,
+  crc INTEGER,
   UNIQUE (stream_id, revision),
   UNIQUE (topic_id, position)
 );
@@ -113,7 +119,7 @@ INSERT INTO meta (key, value) VALUES ('lease_seq', 0) ON CONFLICT (key) DO NOTHI
 
 export interface OpenOptions {
   busyTimeoutMs: number;
-  integrityCheck: 'quick' | 'none';
+  integrityCheck: 'quick' | 'full' | 'none';
 }
 
 /**
@@ -127,7 +133,7 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs });
     db.pragma('journal_mode = WAL');
-    if (options.integrityCheck === 'quick') checkIntegrity(db, path);
+    if (options.integrityCheck !== 'none') checkIntegrity(db, path, options.integrityCheck === 'full' ? 'integrity_check' : 'quick_check');
     db.pragma('synchronous = OFF');
     db.pragma('wal_autocheckpoint = 0');
     db.pragma('cache_size = -16384');
@@ -135,15 +141,15 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
     return db;
   } catch (error) {
     db?.close();
-    throw fromSqlite(error, `opening ${path}`);
+    throw fromOpen(error, path);
   }
 }
 
-function checkIntegrity(db: Database.Database, path: string): void {
-  const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
-  if (rows.length === 1 && rows[0]?.quick_check === 'ok') return;
-  const problems = rows.slice(0, 5).map((r) => r.quick_check);
-  throw new HeraldError('HERALD_E_CORRUPT', `sqlite: ${path} failed PRAGMA quick_check: ${problems.join('; ')}`, { details: { path, problems } });
+function checkIntegrity(db: Database.Database, path: string, pragma: 'quick_check' | 'integrity_check'): void {
+  const rows = db.pragma(pragma, { simple: false }) as Array<Record<string, string>>;
+  const problems = rows.slice(0, 5).map((r) => Object.values(r)[0]);
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw new HeraldError('HERALD_E_CORRUPT', `sqlite: ${path} failed PRAGMA ${pragma}: ${problems.join('; ')}`, { details: { path, problems } });
 }
 
 function migrate(db: Database.Database, path: string): void {
@@ -158,5 +164,11 @@ function migrate(db: Database.Database, path: string): void {
       }
     }
     db.exec(DDL);
+    // CREATE TABLE IF NOT EXISTS leaves an older file's tables as they were.
+    for (const table of ['events', 'stream_events']) {
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[];
+      if (!columns.includes('crc')) db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`);
+    }
+    checkSchemaShape(db, DDL, path);
   }).immediate();
 }

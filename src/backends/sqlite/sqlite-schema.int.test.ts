@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteLog } from './sqlite-log.js';
-import { ev, FakeClock, tempDir } from './test-helpers.js';
+import { collect, ev, FakeClock, tempDir } from './test-helpers.js';
 
 /** Turns a file this version wrote into what version 1 wrote: no lease runs, the full key index. */
 function downgradeToVersion1(path: string): void {
@@ -72,4 +72,50 @@ test('the per-key queries use the key index (left alone, the planner scans the w
     await log.close();
     tmp.remove();
   }
+});
+
+test('a version-2 file is upgraded in place to checksummed events: its old rows stay readable (unverified), new rows are verified', async () => {
+  const tmp = tempDir();
+  try {
+    const first = new SqliteLog({ path: tmp.file });
+    await first.append('t', [ev({ id: 'old-1' }), ev({ id: 'old-2' })]);
+    await first.close();
+    // What version 2 wrote: no crc column.
+    const raw = new Database(tmp.file);
+    raw.exec("ALTER TABLE events DROP COLUMN crc; UPDATE meta SET value = 2 WHERE key = 'schema_version';");
+    raw.close();
+
+    const log = new SqliteLog({ path: tmp.file });
+    try {
+      const db = log['engine'].db;
+      assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), SCHEMA_VERSION);
+      await log.append('t', [ev({ id: 'new-1' })]);
+      assert.deepEqual(db.prepare('SELECT id, crc IS NOT NULL AS checked FROM events ORDER BY position').raw().all(), [['old-1', 0], ['old-2', 0], ['new-1', 1]]);
+      assert.deepEqual((await collect(log.read('t'))).map((s) => s.event.id), ['old-1', 'old-2', 'new-1']);
+      // The limit of the upgrade: an old row has nothing to be checked against; a new one does.
+      db.prepare("UPDATE events SET body = replace(body, '\"old-2\"', '\"old-X\"') WHERE id = 'old-2'").run();
+      assert.deepEqual((await collect(log.read('t'))).map((s) => s.event.id), ['old-1', 'old-X', 'new-1']);
+      db.prepare("UPDATE events SET body = replace(body, '\"new-1\"', '\"new-X\"') WHERE id = 'new-1'").run();
+      await assert.rejects(collect(log.read('t')), (error: unknown) => (error as { code?: string }).code === 'HERALD_E_CORRUPT');
+    } finally { await log.close(); }
+  } finally { tmp.remove(); }
+});
+
+test('a damaged schema (a column no longer the rowid alias) is refused at open with HERALD_E_CORRUPT, not served', async () => {
+  const tmp = tempDir();
+  try {
+    const first = new SqliteLog({ path: tmp.file });
+    await first.append('t', [ev()]);
+    await first.close();
+    const raw = new Database(tmp.file);
+    raw.unsafeMode(true); // lets writable_schema through (better-sqlite3 runs in defensive mode)
+    raw.pragma('writable_schema = ON');
+    raw.prepare("UPDATE sqlite_master SET sql = replace(sql, 'id INTEGER PRIMARY KEY', 'id INTEGER') WHERE name = 'groups'").run();
+    raw.close();
+    assert.throws(() => new SqliteLog({ path: tmp.file }), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, 'HERALD_E_CORRUPT', String(error));
+      assert.match(String(error), /table groups does not have the shape/);
+      return true;
+    });
+  } finally { tmp.remove(); }
 });

@@ -3,11 +3,12 @@ import type Database from 'better-sqlite3';
 export interface TopicRow { id: number; name: string; head: number; count: number; retention: string }
 export interface GroupRow { id: number; cursor: number }
 export interface GroupListRow { topic: string; name: string; cursor: number; head: number; pending: number }
-export interface EventRow { position: number; appended_at: number; key: string | null; body: string }
+/** `crc`: the row's checksum, null on rows written before schema version 3 (row-check.ts). */
+export interface EventRow { position: number; appended_at: number; key: string | null; body: string; crc: number | null }
 /** An event row as an array (`.raw()`): building an object per row costs about as much as reading it. */
-export type EventTuple = [position: number, appendedAt: number, key: string | null, body: string];
+export type EventTuple = [position: number, appendedAt: number, key: string | null, body: string, crc: number | null];
 /** What a read needs of a row: every column fewer is less for the driver to convert (replay). */
-export type ReadTuple = [position: number, appendedAt: number, body: string];
+export type ReadTuple = [position: number, appendedAt: number, body: string, crc: number | null];
 export interface InflightRow {
   position: number;
   key: string | null;
@@ -21,6 +22,7 @@ type S<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 /** Every statement the log runs, prepared once per connection. */
 export interface Statements {
   topicId: S<[string], number>;
+  topicIdNotIndexed: S<[string], number>;
   insertTopic: S<[string]>;
   topicById: S<[number], TopicRow>;
   allTopics: S<[], TopicRow>;
@@ -28,7 +30,7 @@ export interface Statements {
   addCount: S<[delta: number, id: number]>;
   setRetention: S<[json: string, id: number]>;
 
-  insertEvent: S<[topicId: number, position: number, id: string, appendedAt: number, key: string | null, body: string]>;
+  insertEvent: S<[topicId: number, position: number, id: string, appendedAt: number, key: string | null, body: string, crc: number]>;
   receiptOf: S<[topicId: number, id: string], { position: number; appended_at: number }>;
   lastAppendedAt: S<[topicId: number], number>;
   firstPosition: S<[topicId: number], number>;
@@ -36,6 +38,8 @@ export interface Statements {
   page: S<[topicId: number, from: number, limit: number], ReadTuple>;
   range: S<[topicId: number, from: number, to: number, limit: number], EventTuple>;
   eventAt: S<[topicId: number, position: number], EventRow>;
+  rowidAt: S<[topicId: number, position: number], number>;
+  storedBeyond: S<[rowid: number, topicId: number, position: number], number>;
   deleteEvent: S<[topicId: number, position: number]>;
   deleteExpired: S<[{ topicId: number; cut: number; limit: number }]>;
 
@@ -73,6 +77,7 @@ export function prepareStatements(db: Database.Database): Statements {
   const raw = <P extends unknown[], R>(sql: string): S<P, R> => db.prepare<P, R>(sql).raw();
   return {
     topicId: pluck('SELECT id FROM topics WHERE name = ?'),
+    topicIdNotIndexed: pluck('SELECT id FROM topics NOT INDEXED WHERE name = ?'),
     insertTopic: p('INSERT INTO topics (name) VALUES (?) ON CONFLICT (name) DO NOTHING'),
     topicById: p('SELECT id, name, head, count, retention FROM topics WHERE id = ?'),
     allTopics: p('SELECT id, name, head, count, retention FROM topics'),
@@ -80,14 +85,17 @@ export function prepareStatements(db: Database.Database): Statements {
     addCount: p('UPDATE topics SET count = count + ? WHERE id = ?'),
     setRetention: p('UPDATE topics SET retention = ? WHERE id = ?'),
 
-    insertEvent: p('INSERT INTO events (topic_id, position, id, appended_at, key, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic_id, id) DO NOTHING'),
+    insertEvent: p('INSERT INTO events (topic_id, position, id, appended_at, key, body, crc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic_id, id) DO NOTHING'),
     receiptOf: p('SELECT position, appended_at FROM events WHERE topic_id = ? AND id = ?'),
     lastAppendedAt: pluck('SELECT appended_at FROM events WHERE topic_id = ? ORDER BY position DESC LIMIT 1'),
     firstPosition: pluck('SELECT position FROM events WHERE topic_id = ? ORDER BY position LIMIT 1'),
     appendedAtFrom: pluck('SELECT appended_at FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT 1'),
-    page: raw('SELECT position, appended_at, body FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT ?'),
-    range: raw('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position >= ? AND position <= ? ORDER BY position LIMIT ?'),
-    eventAt: p('SELECT position, appended_at, key, body FROM events WHERE topic_id = ? AND position = ?'),
+    page: raw('SELECT position, appended_at, body, crc FROM events WHERE topic_id = ? AND position >= ? ORDER BY position LIMIT ?'),
+    range: raw('SELECT position, appended_at, key, body, crc FROM events WHERE topic_id = ? AND position >= ? AND position <= ? ORDER BY position LIMIT ?'),
+    eventAt: p('SELECT position, appended_at, key, body, crc FROM events WHERE topic_id = ? AND position = ?'),
+    rowidAt: pluck('SELECT rowid FROM events WHERE topic_id = ? AND position = ?'),
+    // Bypasses the (topic_id, position) index; rows appended after `rowid` only (rowids grow).
+    storedBeyond: pluck('SELECT 1 FROM events NOT INDEXED WHERE rowid > ? AND topic_id = ? AND position >= ? LIMIT 1'),
     deleteEvent: p('DELETE FROM events WHERE topic_id = ? AND position = ?'),
     // Events at or before the cut that no group's pending row still reads from the log.
     deleteExpired: p(`DELETE FROM events WHERE topic_id = @topicId AND position IN (

@@ -1,9 +1,9 @@
-import type { CloudEvent } from '../../core/envelope.js';
 import { checkReadAll, checkReadStream } from '../../log/stream-checks.js';
 import { firstVisibleRevision, oldestVisibleTime } from '../../log/stream-metadata.js';
 import type { ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../../log/streams.js';
 import { pageSize } from '../../log/validate.js';
 import type { PageSource } from './paged.js';
+import { checkStreamRow, damagedIndex, decodeRow } from './row-check.js';
 import { infoOf, type AllEventTuple, type StreamEventTuple, type StreamStatements } from './stream-statements.js';
 import type { StreamHost } from './stream-host.js';
 
@@ -21,6 +21,7 @@ export class StreamPages implements PageSource<StreamEventTuple, RecordedEvent> 
   private first = 1;
   private oldest = 0;
   private size = 512;
+  private lastGlobal = 0;
 
   constructor(private readonly host: StreamHost, private readonly st: StreamStatements, private readonly stream: string, private readonly options: ReadStreamOptions | undefined) {}
 
@@ -44,14 +45,33 @@ export class StreamPages implements PageSource<StreamEventTuple, RecordedEvent> 
   page(): StreamEventTuple[] {
     this.host.beforeRead();
     const { st } = this;
-    return this.host.engine.read(() => (this.forwards
-      ? st.forwards.all(this.streamId, this.next, this.oldest, this.size)
-      : st.backwards.all(this.streamId, this.next, this.first, this.oldest, this.size)), `reading stream ${this.stream}`);
+    return this.host.engine.read(() => {
+      if (!this.forwards) return st.backwards.all(this.streamId, this.next, this.first, this.oldest, this.size);
+      const rows = st.forwards.all(this.streamId, this.next, this.oldest, this.size);
+      // With maxAgeMs the later rows may all be filtered out: nothing to conclude then.
+      if (rows.length === 0 && this.oldest === Number.MIN_SAFE_INTEGER) this.assertReachedHead();
+      return rows;
+    }, `reading stream ${this.stream}`);
   }
 
-  decode([revision, globalPosition, position, appendedAt, body]: StreamEventTuple): RecordedEvent {
+  /**
+   * A forward read that ends below the stream's revision: are later revisions stored all the same
+   * (a damaged (stream_id, revision) index ends the scan early)? As for topics (row-check.ts):
+   * only such a read pays, for a scan of the rows appended after the last one it read.
+   */
+  private assertReachedHead(): void {
+    const revision = this.st.revisionOf.get(this.streamId) ?? 0;
+    if (this.next > revision || this.st.storedBeyond.get(this.lastGlobal, this.streamId, this.next) === undefined) return;
+    throw damagedIndex(`the index of stream ${this.stream} ends before revision ${this.next} but later revisions are stored`, { stream: this.stream, revision: this.next });
+  }
+
+  decode([revision, globalPosition, position, appendedAt, body, topicId, crc, category, indexCrc]: StreamEventTuple): RecordedEvent | undefined {
+    checkStreamRow(globalPosition, revision, position, this.stream, this.topic, category, indexCrc);
     this.next = this.forwards ? revision + 1 : revision - 1;
-    return { topic: this.topic, position, appendedAt, event: JSON.parse(body) as CloudEvent, stream: this.stream, revision, globalPosition };
+    this.lastGlobal = globalPosition;
+    if (body === null || appendedAt === null) return undefined; // the event is gone (retention, deleteEvent)
+    const event = decodeRow(this.topic, topicId, position, appendedAt, body, crc);
+    return { topic: this.topic, position, appendedAt, event, stream: this.stream, revision, globalPosition };
   }
 }
 
@@ -82,10 +102,12 @@ export class AllPages implements PageSource<AllEventTuple, RecordedEvent> {
     }, 'reading $all');
   }
 
-  decode([globalPosition, revision, stream, topic, position, appendedAt, body]: AllEventTuple): RecordedEvent | undefined {
+  decode([globalPosition, revision, stream, topic, position, appendedAt, body, topicId, crc, category, indexCrc]: AllEventTuple): RecordedEvent | undefined {
+    checkStreamRow(globalPosition, revision, position, stream, topic, category, indexCrc);
     const { direction, types } = this.o!;
     this.next = direction === 'forwards' ? globalPosition + 1 : globalPosition - 1;
-    const event = JSON.parse(body) as CloudEvent;
+    if (body === null || appendedAt === null) return undefined; // the event is gone (retention, deleteEvent)
+    const event = decodeRow(topic, topicId, position, appendedAt, body, crc);
     if (types && !types.includes(event.type)) return undefined;
     return { topic, position, appendedAt, event, stream, revision, globalPosition };
   }

@@ -29,9 +29,12 @@ export function infoOf(row: StreamRow): StreamInfo {
 /** Where an event id is on its topic, and in which stream (null: a plain topic event). */
 export interface LocatedRow { position: number; appended_at: number; stream: string | null; revision: number | null; global: number | null }
 
-/** A stream event as an array (`.raw()`). */
-export type StreamEventTuple = [revision: number, global: number, position: number, appendedAt: number, body: string];
-export type AllEventTuple = [global: number, revision: number, stream: string, topic: string, position: number, appendedAt: number, body: string];
+/**
+ * A stream event as an array (`.raw()`), with what the checksums cover (row-check.ts). The event's
+ * columns are null when it is gone (retention, deleteEvent): the row is checked, then skipped.
+ */
+export type StreamEventTuple = [revision: number, global: number, position: number, appendedAt: number | null, body: string | null, topicId: number, crc: number | null, category: string, indexCrc: number | null];
+export type AllEventTuple = [global: number, revision: number, stream: string, topic: string, position: number, appendedAt: number | null, body: string | null, topicId: number, crc: number | null, category: string, indexCrc: number | null];
 
 type S<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
@@ -45,7 +48,9 @@ export interface StreamStatements {
   locate: S<[topicId: number, id: string], LocatedRow>;
   head: S<[], number>;
   lastGlobal: S<[streamId: number], number>;
-  insertEvent: S<[global: number, streamId: number, revision: number, topicId: number, position: number, category: string]>;
+  revisionOf: S<[streamId: number], number>;
+  storedBeyond: S<[global: number, streamId: number, revision: number], number>;
+  insertEvent: S<[global: number, streamId: number, revision: number, topicId: number, position: number, category: string, crc: number]>;
   forwards: S<[streamId: number, from: number, oldest: number, limit: number], StreamEventTuple>;
   backwards: S<[streamId: number, from: number, first: number, oldest: number, limit: number], StreamEventTuple>;
   allForwards: S<[from: number, limit: number], AllEventTuple>;
@@ -57,11 +62,14 @@ export interface StreamStatements {
   dropSnapshot: S<[stream: string]>;
 }
 
-const STREAM_EVENT = `SELECT se.revision, se.global, e.position, e.appended_at, e.body FROM stream_events se
-  JOIN events e ON e.topic_id = se.topic_id AND e.position = se.position`;
-const ALL_EVENT = `SELECT se.global, se.revision, s.name, t.name, e.position, e.appended_at, e.body FROM stream_events se
-  JOIN events e ON e.topic_id = se.topic_id AND e.position = se.position
-  JOIN streams s ON s.id = se.stream_id JOIN topics t ON t.id = se.topic_id`;
+// LEFT JOINs: an index row whose event, stream or topic the join misses (a flipped position or
+// id) is still returned, so its checksum catches the damage instead of the row silently vanishing.
+const STREAM_EVENT = `SELECT se.revision, se.global, se.position, e.appended_at, e.body, se.topic_id, e.crc, se.category, se.crc FROM stream_events se
+  LEFT JOIN events e ON e.topic_id = se.topic_id AND e.position = se.position`;
+const ALL_EVENT = `SELECT se.global, se.revision, s.name, t.name, se.position, e.appended_at, e.body, se.topic_id, e.crc, se.category, se.crc FROM stream_events se
+  LEFT JOIN events e ON e.topic_id = se.topic_id AND e.position = se.position
+  LEFT JOIN streams s ON s.id = se.stream_id LEFT JOIN topics t ON t.id = se.topic_id`;
+const RECENT = '(e.appended_at IS NULL OR e.appended_at >= ?)';
 
 /** The statements of streams and snapshots, prepared once per connection when streams are first used. */
 export function prepareStreamStatements(db: Database.Database): StreamStatements {
@@ -81,9 +89,12 @@ export function prepareStreamStatements(db: Database.Database): StreamStatements
       LEFT JOIN streams s ON s.id = se.stream_id WHERE e.topic_id = ? AND e.id = ?`),
     head: pluck('SELECT coalesce(max(global), 0) FROM stream_events'),
     lastGlobal: pluck('SELECT coalesce(max(global), 0) FROM stream_events WHERE stream_id = ?'),
-    insertEvent: p('INSERT INTO stream_events (global, stream_id, revision, topic_id, position, category) VALUES (?, ?, ?, ?, ?, ?)'),
-    forwards: raw(`${STREAM_EVENT} WHERE se.stream_id = ? AND se.revision >= ? AND e.appended_at >= ? ORDER BY se.revision LIMIT ?`),
-    backwards: raw(`${STREAM_EVENT} WHERE se.stream_id = ? AND se.revision <= ? AND se.revision >= ? AND e.appended_at >= ? ORDER BY se.revision DESC LIMIT ?`),
+    revisionOf: pluck('SELECT revision FROM streams WHERE id = ?'),
+    // Bypasses the (stream_id, revision) index: rows after `global` (the rowid) only.
+    storedBeyond: pluck('SELECT 1 FROM stream_events NOT INDEXED WHERE global > ? AND stream_id = ? AND revision >= ? LIMIT 1'),
+    insertEvent: p('INSERT INTO stream_events (global, stream_id, revision, topic_id, position, category, crc) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    forwards: raw(`${STREAM_EVENT} WHERE se.stream_id = ? AND se.revision >= ? AND ${RECENT} ORDER BY se.revision LIMIT ?`),
+    backwards: raw(`${STREAM_EVENT} WHERE se.stream_id = ? AND se.revision <= ? AND se.revision >= ? AND ${RECENT} ORDER BY se.revision DESC LIMIT ?`),
     allForwards: raw(`${ALL_EVENT} WHERE se.global >= ? ORDER BY se.global LIMIT ?`),
     allBackwards: raw(`${ALL_EVENT} WHERE se.global <= ? ORDER BY se.global DESC LIMIT ?`),
     categoryForwards: raw(`${ALL_EVENT} WHERE se.category = ? AND se.global >= ? ORDER BY se.global LIMIT ?`),

@@ -1,6 +1,7 @@
 import { classifyAppend, revisionConflict, streamDeleted, type FoundEvent } from '../../log/stream-checks.js';
 import type { AppendReceipt } from '../../log/types.js';
 import type { AppendRequest, AppendResult } from './append-request.js';
+import { streamChecksum } from './row-check.js';
 import { DELETED, type LocatedRow, type StreamStatements } from './stream-statements.js';
 import { ensureTopic, findTopic, type Ctx } from './topics.js';
 
@@ -39,7 +40,11 @@ export class StreamWriter {
     const streamTopicId = ensureTopic(this.ctx, request.topic);
     const streamId = row?.id ?? st.insert.get(part.name, part.category, streamTopicId)!.id;
     let global = st.head.get()!;
-    for (const receipt of receipts) st.insertEvent.run(++global, streamId, ++revision, streamTopicId, receipt.position, part.category);
+    for (const receipt of receipts) {
+      global++;
+      revision++;
+      st.insertEvent.run(global, streamId, revision, streamTopicId, receipt.position, part.category, streamChecksum(global, revision, receipt.position, part.name, request.topic, part.category));
+    }
     st.advance.run(revision, streamId);
     part.revision = revision;
     part.globalPosition = global;

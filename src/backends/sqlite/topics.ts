@@ -4,6 +4,7 @@ import { resolveStart, searchByTime } from '../../log/start.js';
 import type { Retention, StartFrom, TopicInfo } from '../../log/types.js';
 import type { MultiRows } from './insert-rows.js';
 import type { LeaseRuns } from './lease-runs.js';
+import { damagedIndex } from './row-check.js';
 import type { GroupRow, Statements, TopicRow } from './statements.js';
 
 /** What the storage functions share: the connection, its statements and the topic-id cache. */
@@ -21,6 +22,9 @@ export function findTopic(ctx: Ctx, name: string): number | undefined {
   if (id === undefined) {
     id = ctx.st.topicId.get(name);
     if (id !== undefined) ctx.topicIds.set(name, id);
+    // A miss through the name index, once per new topic: a damaged entry would hide the topic
+    // (reads find nothing, an append starts a second topic of the same name). The table is small.
+    else if (ctx.st.topicIdNotIndexed.get(name) !== undefined) throw damagedIndex(`topic ${name} is stored but its name index misses it`, { topic: name });
   }
   return id;
 }
