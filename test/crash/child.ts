@@ -1,10 +1,12 @@
 /**
  * The process the crash test kills. It publishes from 4 producers and consumes with one
  * transactional group (exactly-once effects table) and one at-least-once group, reporting on
- * stdout what was acknowledged:
+ * stdout what it invoked and what was acknowledged (the test's history):
+ *   I <producer> <seq> <size>            an append of ids <runId>-<producer>-<seq>..+size-1 is about to start
  *   A <producer> <seq> <id> <position>   an append resolved (acked)
- *   H <id>                               the at-least-once handler finished (before its ack)
+ *   H <id> <position>                    the at-least-once handler finished (before its ack)
  *   T <id>                               the transactional handler committed
+ * The exactly-once group's effects are rows (id, position, key) of table `effects`, in commit order.
  * Usage: node child.js <db> <runId> [drain]   (drain: publish nothing, consume until idle, exit)
  */
 import Database from 'better-sqlite3';
@@ -16,16 +18,16 @@ const [, , path, runId, mode] = process.argv;
 if (!path || !runId) throw new Error('usage: child.js <db> <runId> [drain]');
 const setup = new Database(path);
 setup.pragma('journal_mode = WAL');
-setup.exec('CREATE TABLE IF NOT EXISTS effects (id TEXT NOT NULL)');
+setup.exec('CREATE TABLE IF NOT EXISTS effects (id TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL)');
 setup.close();
 const log = await openSqliteLog({ path, durability: 'fsync' });
 const out = (line: string): void => { process.stdout.write(`${line}\n`); };
 
 // Kills make leases expire, which counts attempts: never dead-letter here.
 const quick = { pollInterval: 20, lease: 1_000, maxInFlight: 64, concurrency: 4, maxAttempts: 1_000_000 } as const;
-const atLeastOnce = subscribe(log, 'crash', { group: 'alo', ...quick }, (event) => { out(`H ${event.id}`); });
-const exactlyOnce = subscribeTransactional<unknown, Database.Database>(log, 'crash', { group: 'exo', ...quick }, (event, tx) => {
-  tx.prepare('INSERT INTO effects (id) VALUES (?)').run(event.id);
+const atLeastOnce = subscribe(log, 'crash', { group: 'alo', ...quick }, (event, ctx) => { out(`H ${event.id} ${ctx.delivery.position}`); });
+const exactlyOnce = subscribeTransactional<unknown, Database.Database>(log, 'crash', { group: 'exo', ...quick }, (event, tx, ctx) => {
+  tx.prepare('INSERT INTO effects (id, position, key) VALUES (?, ?, ?)').run(event.id, ctx.delivery.position, event.partitionkey);
   process.nextTick(() => out(`T ${event.id}`));
 });
 
@@ -47,6 +49,7 @@ if (mode === 'drain') {
       const size = 1 + (seq % 8);
       const batch = Array.from({ length: size }, (_, i) =>
         createEvent({ id: `${runId}-${p}-${seq + i}`, type: 'crash.tick', key: `producer-${p}`, data: { p, seq: seq + i, pad: 'x'.repeat(200) } }));
+      out(`I ${p} ${seq} ${size}`); // a synchronous write (a pipe, on Linux): logged before the append starts
       const receipts = await log.append('crash', batch);
       receipts.forEach((r, i) => out(`A ${p} ${seq + i} ${r.id} ${r.position}`));
       seq += size;

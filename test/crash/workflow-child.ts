@@ -1,7 +1,7 @@
 /**
  * The process the workflow crash test kills. It (re)starts the instances i0..i<n-1> (idempotent by
  * id) and runs them; every step's side effect is a row in the effects database:
- *   keyed(key PRIMARY KEY)                 INSERT OR IGNORE by the step's idempotency key: exactly once
+ *   keyed(key PRIMARY KEY, instance, step) INSERT OR IGNORE by the step's idempotency key: exactly once
  *   attempts(instance, step, attempt)      one row per attempt that ran: at most once per attempt
  * Usage: node workflow-child.js <db> <effects-db> <n> [drain]   (drain: exit 0 once every instance ended)
  */
@@ -14,14 +14,14 @@ if (!path || !effectsPath || !count) throw new Error('usage: workflow-child.js <
 const effects = new Database(effectsPath);
 effects.pragma('journal_mode = WAL');
 effects.pragma('busy_timeout = 5000');
-effects.exec('CREATE TABLE IF NOT EXISTS keyed (key TEXT PRIMARY KEY); CREATE TABLE IF NOT EXISTS attempts (instance TEXT, step TEXT, attempt INTEGER)');
-const keyed = effects.prepare('INSERT OR IGNORE INTO keyed (key) VALUES (?)');
+effects.exec('CREATE TABLE IF NOT EXISTS keyed (key TEXT PRIMARY KEY, instance TEXT, step TEXT); CREATE TABLE IF NOT EXISTS attempts (instance TEXT, step TEXT, attempt INTEGER)');
+const keyed = effects.prepare('INSERT OR IGNORE INTO keyed (key, instance, step) VALUES (?, ?, ?)');
 const attempted = effects.prepare('INSERT INTO attempts (instance, step, attempt) VALUES (?, ?, ?)');
 
 const crashy = defineWorkflow('crashy', { retry: { maxAttempts: 5, backoff: { initial: 20, max: 100 } } }, async (ctx, input: { n: number }) => {
   const effect = (name: string, fail = false) => ctx.step(name, async (s) => {
     attempted.run(s.workflow + ':' + s.instanceId, name, s.attempt);
-    keyed.run(s.idempotencyKey);
+    keyed.run(s.idempotencyKey, s.workflow + ':' + s.instanceId, name);
     await new Promise((r) => setTimeout(r, 20 + (input.n % 7) * 15)); // a kill lands inside some steps
     if (fail && s.attempt === 1) throw new Error('first attempt fails');
     return `${name}-${input.n}`;

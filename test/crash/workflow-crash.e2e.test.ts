@@ -7,10 +7,22 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { inspectInstance, listInstances } from '../../src/workflow/index.js';
+import { check, describeResult, History, type Seen } from '../reliability/history.js';
 import { seededRandom, seedFromEnv } from './random.js';
 
 const CYCLES = Number(process.env.HERALD_CRASH_CYCLES ?? 12);
 const INSTANCES = 30;
+const STEPS = ['a', 'b', 'c', 'd'];
+
+/**
+ * The checker's view of a workflow run: each instance's steps are a log of 4 slots (instance n, step
+ * s at position 4n + s + 1, key = the instance), "appended" when the workflow log records the step
+ * completed, and "read" from the instances' views. The effects are group deliveries in the order
+ * they ran: `keyed` (the idempotency-keyed effect, exactly once: a second row for a step would be
+ * a key that changed between attempts) and `attempts` (one per attempt that ran: at least once).
+ */
+const stepId = (instance: string, step: string): string => `${instance}#${step}`;
+const stepPosition = (instance: string, step: string): number => Number(instance.split(':i')[1]) * STEPS.length + STEPS.indexOf(step) + 1;
 const child = join(import.meta.dirname, 'workflow-child.js');
 
 function runChild(args: string[], killAfterMs?: number): Promise<string[]> {
@@ -55,6 +67,8 @@ test(`workflows survive ${CYCLES} SIGKILLs at random points: every instance comp
     const attempts = effects.prepare('SELECT instance, step, attempt, COUNT(*) AS n FROM attempts GROUP BY instance, step, attempt').all() as { instance: string; step: string; attempt: number; n: number }[];
     const keyed = new Set((effects.prepare('SELECT key FROM keyed').all() as { key: string }[]).map((r) => r.key));
     let lostAttempts = 0;
+    const history = new History();
+    const steps: Seen[] = [];
     for (const summary of instances) {
       assert.equal(summary.status, 'completed', `instance ${summary.id} completed`);
       const view = await inspectInstance(log.streams, 'crashy', summary.id);
@@ -72,10 +86,26 @@ test(`workflows survive ${CYCLES} SIGKILLs at random points: every instance comp
         }
         assert.ok(ran.some((r) => r.attempt === completed[0]!.attempt), 'the completed attempt ran');
         lostAttempts += step.attempts.filter((a) => a.lost).length;
+        const instance = `crashy:${summary.id}`;
+        const seen = { id: stepId(instance, step.name), position: stepPosition(instance, step.name), key: instance };
+        history.invoke('workflow', 'steps', seen.key, seen.id);
+        history.ok(seen.id, seen.position);
+        steps.push(seen);
       }
     }
+    history.read('steps', steps.sort((x, y) => x.position - y.position));
+    const ran = (sql: string): void => {
+      for (const r of effects.prepare(sql).all() as { instance: string; step: string; group: string }[]) {
+        history.deliver('steps', r.group, { id: stepId(r.instance, r.step), position: stepPosition(r.instance, r.step), key: r.instance });
+      }
+    };
+    ran("SELECT instance, step, 'keyed' AS \"group\" FROM keyed ORDER BY rowid");
+    ran("SELECT instance, step, 'attempts' AS \"group\" FROM attempts ORDER BY rowid");
+    const result = check(history.ops, { contiguous: true, exactlyOnceGroups: ['keyed'] });
+    assert.deepEqual(result.anomalies, [], `seed ${seed}: ${describeResult(result)}`);
     assert.equal(keyed.size, INSTANCES * 4, 'each keyed effect exactly once');
-    console.log(`${INSTANCES} instances completed over ${CYCLES} kills; ${attempts.length} attempts ran, ${lostAttempts} lost to kills and run again`);
+    console.log(`${INSTANCES} instances completed over ${CYCLES} kills; ${attempts.length} attempts ran, ${lostAttempts} lost to kills and run again; ` +
+      `checker (steps as a log, effects as group deliveries) ${describeResult(result)}`);
     effects.close();
     await log.close();
   } finally {

@@ -39,7 +39,8 @@ export class History {
     this.open.set(id, op);
   }
 
-  ok(id: string, position: number): void { this.complete(id, 'ok', position); }
+  /** Acked; `position` may be unknown when the ack is not the append (an outbox commit: a relay appends later). */
+  ok(id: string, position?: number): void { this.complete(id, 'ok', position); }
   fail(id: string): void { this.complete(id, 'fail'); }
   info(id: string): void { this.complete(id, 'info'); }
 
@@ -154,7 +155,11 @@ function checkKeyOrder(
   report: (kind: AnomalyKind, message: string) => void,
 ): void {
   const byKey = new Map<string, AppendOp[]>();
-  for (const op of acked.values()) byKey.set(op.key, [...(byKey.get(op.key) ?? []), op]);
+  for (const op of acked.values()) {
+    const list = byKey.get(op.key);
+    if (list) list.push(op);
+    else byKey.set(op.key, [op]);
+  }
   for (const [key, oks] of byKey) {
     const byAck = [...oks].sort((a, b) => a.index - b.index);
     const byInvoke = [...oks].sort((a, b) => (invokes.get(a.id)?.index ?? 0) - (invokes.get(b.id)?.index ?? 0));
@@ -194,7 +199,9 @@ function checkGroups(
       if (times === 1 && last !== undefined && d.position < last) report('reordered', `key ${d.key}: position ${d.position} first delivered after ${last}`, group);
       if (times === 1) lastOfKey.set(d.key, Math.max(last ?? 0, d.position));
     }
-    const highest = Math.max(0, ...deliveries.map((d) => d.position));
+    // A loop, not Math.max(...): a spread of a million positions overflows the stack.
+    let highest = 0;
+    for (const d of deliveries) if (d.position > highest) highest = d.position;
     for (const [position, id] of atPosition) {
       if (delivered.has(id)) continue;
       if (position < highest) report('skip', `${id} at ${position} passed over (delivered up to ${highest})`, group);

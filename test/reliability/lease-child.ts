@@ -1,7 +1,7 @@
 /**
  * One of two consumer processes of the lease-fencing test. Both consume topic `fence` in group
- * `alo` (at-least-once; prints `H <id>` when a handler finishes) and group `exo` (exactly-once:
- * the effect row and the ack commit together). An `alo` handler of an event marked `block` blocks
+ * `alo` (at-least-once; prints `H <id> <position> <key> <wall ms>` when a handler finishes) and group
+ * `exo` (exactly-once: the effect row (id, position, key) and the ack commit together). An `alo` handler of an event marked `block` blocks
  * the whole event loop for `blockMs` on its first attempt, so every lease this process holds
  * expires and the other process takes them over. Exits once both groups have no lag.
  * Usage: node lease-child.js <db> <leaseMs> <blockMs>
@@ -21,10 +21,10 @@ const alo = subscribe<{ block?: boolean }>(log, 'fence', { group: 'alo', ...opti
     const until = Date.now() + Number(blockMs);
     while (Date.now() < until) { /* a handler that blocks the event loop */ }
   }
-  out(`H ${event.id}`);
+  out(`H ${event.id} ${ctx.delivery.position} ${String(event.partitionkey)} ${performance.timeOrigin + performance.now()}`);
 });
-const exo = subscribeTransactional<unknown, Database.Database>(log, 'fence', { group: 'exo', ...options }, (event, tx) => {
-  tx.prepare('INSERT INTO effects (id) VALUES (?)').run(event.id);
+const exo = subscribeTransactional<unknown, Database.Database>(log, 'fence', { group: 'exo', ...options }, (event, tx, ctx) => {
+  tx.prepare('INSERT INTO effects (id, position, key) VALUES (?, ?, ?)').run(event.id, ctx.delivery.position, event.partitionkey);
 });
 
 for (;;) {

@@ -9,6 +9,7 @@ import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { createEvent } from '../../src/core/envelope.js';
 import type { SubscriptionStats } from '../../src/consumer/types.js';
 import { seededRandom, seedFromEnv } from '../crash/random.js';
+import { check, describeResult, History, type Seen } from './history.js';
 
 // R7, scaled to CI: the plan's lease 2 s and 5 s blocks become 1 s and 2.5 s (the block still
 // outlives the lease 2.5×), over 2,000 events of which 1% block; two consumer processes.
@@ -41,25 +42,42 @@ test(`R7: lease fencing with event-loop blocks longer than the lease (${EVENTS} 
   const dir = mkdtempSync(join(tmpdir(), 'herald-r7-'));
   const db = join(dir, 'herald.db');
   try {
+    const history = new History();
     const log = await openSqliteLog({ path: db });
     const events = Array.from({ length: EVENTS }, (_, n) => createEvent({ id: `f${n}`, type: 'fence.tick', key: `k${n % 200}`, data: { n, block: random() < 0.01 } }));
-    await log.append('fence', events);
+    events.forEach((e) => history.invoke('producer', 'fence', e.partitionkey as string, e.id));
+    (await log.append('fence', events)).forEach((r) => history.ok(r.id, r.position));
     await log.close();
     const setup = new Database(db);
-    setup.exec('CREATE TABLE effects (id TEXT NOT NULL)');
+    setup.exec('CREATE TABLE effects (id TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL)');
     setup.close();
 
     const [a, b] = await Promise.all([runChild(db), runChild(db)]);
     const effects = new Database(db, { readonly: true });
     const rows = effects.prepare('SELECT id, count(*) AS n FROM effects GROUP BY id').all() as { id: string; n: number }[];
+    for (const e of effects.prepare('SELECT id, position, key FROM effects ORDER BY rowid').all() as Seen[]) history.deliver('fence', 'exo', e);
     effects.close();
+    // The two processes' lines reach this one in pipe-read order: put them in handling order (one clock).
+    const handledLines = [...a.lines, ...b.lines].filter((l) => l.startsWith('H ')).map((l) => l.split(' '));
     const handled = new Map<string, number>();
-    for (const line of [...a.lines, ...b.lines]) if (line.startsWith('H ')) handled.set(line.slice(2), (handled.get(line.slice(2)) ?? 0) + 1);
+    for (const [, id, position, key] of handledLines.sort((x, y) => Number(x[4]) - Number(y[4]))) {
+      history.deliver('fence', 'alo', { id: id!, position: Number(position), key: key! });
+      handled.set(id!, (handled.get(id!) ?? 0) + 1);
+    }
+    const reader = await openSqliteLog({ path: db });
+    const stored: Seen[] = [];
+    for await (const e of reader.read('fence')) stored.push({ position: e.position, id: e.event.id, key: e.event.partitionkey as string });
+    await reader.close();
+    history.read('fence', stored);
+    const result = check(history.ops, { contiguous: true, exactlyOnceGroups: ['exo'] });
     const stale = { alo: a.stats.alo.stale + b.stats.alo.stale, exo: a.stats.exo.stale + b.stats.exo.stale };
     const duplicates = [...handled.values()].reduce((sum, n) => sum + n - 1, 0);
     const blocked = events.filter((e) => (e.data as { block: boolean }).block).length;
     console.log(`R7: ${blocked} blocking handlers; stale acks rejected ${JSON.stringify(stale)}; at-least-once duplicates ${duplicates}; ` +
-      `exactly-once effects ${rows.length} ids, ${rows.filter((r) => r.n > 1).length} doubled`);
+      `exactly-once effects ${rows.length} ids, ${rows.filter((r) => r.n > 1).length} doubled; checker ${describeResult(result)}`);
+
+    assert.deepEqual(result.anomalies, [], `seed ${seed}: ${describeResult(result)}`);
+    assert.equal(result.counts.acked, EVENTS);
 
     assert.equal(rows.length, EVENTS, 'every event has its exactly-once effect');
     assert.deepEqual(rows.filter((r) => r.n !== 1), [], '0 double effects in exactly-once mode');

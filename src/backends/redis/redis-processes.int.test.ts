@@ -6,6 +6,9 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { collect } from '../../../test/conformance/helpers.js';
+import { seededRandom, seedFromEnv } from '../../../test/crash/random.js';
+import { describeResult } from '../../../test/reliability/history.js';
+import { checkProcesses, readAll, type AckRecord, type AppendRecord } from '../../../test/reliability/process-history.js';
 import { createEvent } from '../../core/envelope.js';
 import { streamKey } from './codec.js';
 import { REDIS_URL, redisUp, skipWithoutRedis, TestPrefixes } from './test-helpers.js';
@@ -14,10 +17,12 @@ const CHILD = fileURLToPath(new URL('./test-worker-child.js', import.meta.url));
 const prefixes = new TestPrefixes();
 after(() => prefixes.removeAll());
 
-interface Report { worker: string; appended: number; acked: string[]; stale: number; violations: string[] }
+interface Report { worker: string; appended: number; acked: string[]; stale: number; violations: string[]; appends: AppendRecord[]; acks: AckRecord[] }
 
-function child(args: string[]): { done: Promise<string>; kill: () => void; firstLine: Promise<string> } {
-  const proc = spawn(process.execPath, [CHILD, REDIS_URL, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A worker process; `seed` drives its random choices (batch sizes, pauses, failures). */
+function child(args: string[], seed = 1): { done: Promise<string>; kill: () => void; firstLine: Promise<string> } {
+  const env = { ...process.env, HERALD_SEED: String(seed) };
+  const proc = spawn(process.execPath, [CHILD, REDIS_URL, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let out = '';
   let resolveLine: (line: string) => void = () => undefined;
   const firstLine = new Promise<string>((resolve) => { resolveLine = resolve; });
@@ -48,15 +53,22 @@ async function consumers(prefix: string, topic: string, group: string): Promise<
 describe('redis: two herald processes', { timeout: 120_000 }, () => {
   if (!redisUp) { skipWithoutRedis('two processes'); return; }
 
-  it('append and consume one group at once: every event acked exactly once, no key or event held by both', async () => {
+  it('append and consume one group at once: every event acked exactly once, no key or event held by both', async (t) => {
+    const seed = seedFromEnv();
+    t.diagnostic(`seed ${seed} (replay with HERALD_SEED=${seed}; the workers' random choices, not their timing)`);
+    const random = seededRandom(seed);
     const prefix = prefixes.fresh();
-    const workers = ['a', 'b'].map((w) => child([prefix, w, 'work', '600']));
+    const workers = ['a', 'b'].map((w) => child([prefix, w, 'work', '600'], Math.floor(random() * 2 ** 31) + 1));
     const reports = (await Promise.all(workers.map((w) => w.done))).map((out) => JSON.parse(out.trim()) as Report);
     const log = await prefixes.open({}, prefix);
     try {
       const stored = await collect(log.read('jobs'));
       assert.equal(stored.length, 1200, 'both workers appended everything');
       const acked = reports.flatMap((r) => r.acked);
+      const result = checkProcesses(reports.map((r) => ({ name: r.worker, appends: r.appends, acks: r.acks })),
+        { topic: 'jobs', group: 'g', stored: await readAll(log.read('jobs')), contiguous: true, keyOrder: true });
+      t.diagnostic(`redis two processes: ${stored.length} appends, ${acked.length} acks; checker ${describeResult(result)}`);
+      assert.deepEqual(result.anomalies, [], `seed ${seed}: ${describeResult(result)}`);
       assert.deepEqual([...acked].sort(), stored.map((s) => s.event.id).sort(), 'every stored event acked exactly once, none twice');
       for (const r of reports) {
         assert.deepEqual(r.violations, [], `worker ${r.worker}: a key was held by both workers at once`);

@@ -4,7 +4,9 @@
  * applied event adds a row to `seen_v1`, in the transaction that moves the checkpoint.
  * Usage: node crash-projection-child.js <log.db> <app.db> <runId> [drain]
  *   drain: append nothing, catch up, print DRAINED and exit.
- * It prints READY once running; the test kills it a random time after that.
+ * It prints READY once running; the test kills it a random time after that. For the test's history
+ * it prints `I <p> <seq> <size>` before each append (ids <runId>-<p>-<seq>-0..size-1) and
+ * `A <id> <position>` for each acked event.
  */
 import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../../src/backends/sqlite/index.js';
@@ -42,7 +44,9 @@ if (mode === 'drain') {
   await Promise.all([0, 1, 2, 3].map(async (p) => {
     for (let seq = 0; ; seq++) {
       const size = 1 + (seq % 8);
-      await log.append('crash', Array.from({ length: size }, (_, i) => createEvent({ id: `${runId}-${p}-${seq}-${i}`, type: 'crash.tick', data: { p } })));
+      process.stdout.write(`I ${p} ${seq} ${size}\n`); // synchronous on a pipe: logged before the append starts
+      const receipts = await log.append('crash', Array.from({ length: size }, (_, i) => createEvent({ id: `${runId}-${p}-${seq}-${i}`, type: 'crash.tick', data: { p } })));
+      process.stdout.write(receipts.map((r) => `A ${r.id} ${r.position}\n`).join(''));
       await new Promise((r) => setTimeout(r, 1));
     }
   }));

@@ -4,7 +4,8 @@
  * transaction enqueues and then fails (rolled back). A relay moves the outbox to a SqliteLog.
  * Usage: node crash-relay-child.js <log.db> <app.db> <runId> [drain]
  *   drain: commit nothing, relay everything pending, print DRAINED and exit.
- * It prints READY once running; the test kills it a random time after that.
+ * It prints READY once running; the test kills it a random time after that. It prints
+ * `I <topic> <id>...` before each business transaction and `R <id>...` after one rolled back.
  */
 import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../../src/backends/sqlite/index.js';
@@ -36,6 +37,7 @@ if (mode === 'drain') {
     const topic = i % 3 === 0 ? 'payments' : 'orders';
     const events = Array.from({ length: 1 + (i % 4) }, (_, j) => createEvent({ id: `${runId}-${i}-${j}`, type: 'order.placed', data: { i, j } }));
     const fails = i % 7 === 6;
+    process.stdout.write(`I ${topic} ${events.map((e) => e.id).join(' ')}\n`);
     try {
       db.transaction(() => {
         insert.run(topic, JSON.stringify(events.map((e) => e.id)));

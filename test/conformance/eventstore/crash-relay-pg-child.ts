@@ -4,7 +4,8 @@
  * enqueues and then fails (rolled back). Two relays move the outbox to a PostgresLog at once.
  * Usage: node crash-relay-pg-child.js <schema> <runId> [drain]
  *   drain: commit nothing, relay everything pending, print DRAINED and exit.
- * It prints READY once running; the test kills it a random time after that.
+ * It prints READY once running; the test kills it a random time after that. It prints
+ * `I <topic> <id>...` before each business transaction and `R <id>...` after one rolled back.
  */
 import { openPostgresLog } from '../../../src/backends/postgres/index.js';
 import { PG_URL } from '../../../src/backends/postgres/test-helpers.js';
@@ -35,6 +36,7 @@ if (mode === 'drain') {
     const topic = i % 3 === 0 ? 'payments' : 'orders';
     const events = Array.from({ length: 1 + (i % 4) }, (_, j) => createEvent({ id: `${runId}-${i}-${j}`, type: 'order.placed', data: { i, j } }));
     const fails = i % 7 === 6;
+    process.stdout.write(`I ${topic} ${events.map((e) => e.id).join(' ')}\n`);
     try {
       await pgTransaction(pool, async (tx) => {
         await tx.query('INSERT INTO orders (topic, ids) VALUES ($1, $2)', [topic, JSON.stringify(events.map((e) => e.id))]);
