@@ -25,9 +25,9 @@ export {
   type CheckResult, type JsonSchema, type AsyncApiDocument, type CatalogOptions, type BlobStore, type ClaimCheckOptions, type SweepResult,
 } from './schema/index.js';
 export {
-  signEvent, KeyRing, ReplayGuard, verifySignatures, encryptPii, decryptPii, decryptSensitive, redactSensitive, MemorySubjectKeys,
-  SIGNATURE_EXTENSION, TIMESTAMP_EXTENSION, PII_EXTENSION, SHREDDED_EXTENSION,
-  type SigningKey, type VerifyingKey, type VerifySignaturesOptions, type SubjectKeyStore,
+  signEvent, KeyRing, ReplayGuard, replayKey, stripUnsigned, verifySignatures, encryptPii, decryptPii, decryptSensitive, redactSensitive, MemorySubjectKeys,
+  SIGNATURE_EXTENSION, TIMESTAMP_EXTENSION, SIGNED_ATTRIBUTES_EXTENSION, PII_EXTENSION, SHREDDED_EXTENSION,
+  type SigningKey, type VerifyingKey, type VerifyOptions, type VerifySignaturesOptions, type SubjectKeyStore,
 } from './security/index.js';
 export { Governance, type GovernanceOptions } from './governance.js';
 export * from './workflow/index.js';

@@ -122,6 +122,16 @@ function bad(message: string, details: Record<string, unknown> = {}): HeraldErro
   return new HeraldError('HERALD_E_BAD_SIGNATURE', message, { details: { field: SIGNATURE_EXTENSION, ...details } });
 }
 
+/**
+ * `heraldts` as a number: binary mode carries it as a string, which must then be plain decimal
+ * digits without a leading zero (Number() would also take ' 1750000000', '01750000000', '0x684EE180'
+ * or '1.75e9': one timestamp, one spelling).
+ */
+function timestampOf(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return /^(0|[1-9]\d{0,14})$/.test(value) ? Number(value) : Number.NaN;
+}
+
 /** Keys by id, checked once. */
 export class KeyRing {
   private readonly keys = new Map<string, { algorithm: 'hmac-sha256'; secret: Buffer } | { algorithm: 'ed25519'; publicKey: KeyObject }>();
@@ -147,7 +157,7 @@ export class KeyRing {
    */
   verify(event: CloudEvent, options: VerifyOptions = {}): string {
     const header = event[SIGNATURE_EXTENSION];
-    const timestamp = typeof event[TIMESTAMP_EXTENSION] === 'string' ? Number(event[TIMESTAMP_EXTENSION]) : event[TIMESTAMP_EXTENSION];
+    const timestamp = timestampOf(event[TIMESTAMP_EXTENSION]);
     if (typeof header !== 'string' || header.length === 0) throw bad(`event ${event.id} is not signed (no ${SIGNATURE_EXTENSION})`);
     if (typeof timestamp !== 'number' || !Number.isInteger(timestamp)) throw bad(`event ${event.id}: ${TIMESTAMP_EXTENSION} must be an integer of Unix seconds`, { field: TIMESTAMP_EXTENSION });
     const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
@@ -157,9 +167,13 @@ export class KeyRing {
     }
     const content = signedContent(event, timestamp);
     const seen: string[] = [];
+    let malformed = 0;
     for (const entry of header.split(' ')) {
-      const [version, id, value] = entry.split(',');
-      if (id === undefined || value === undefined) continue;
+      // Exactly `version,keyId,base64`: an entry with more fields is malformed, not a signature
+      // followed by ignorable text (else `v1,k,<mac>,<anything>` verified as the `v1,k,<mac>` signed).
+      const fields = entry.split(',');
+      if (fields.length !== 3) { if (entry !== '') malformed++; continue; }
+      const [version, id, value] = fields as [string, string, string];
       seen.push(id);
       const key = this.keys.get(id);
       if (!key || (options.allowedKeys !== undefined && !options.allowedKeys.includes(id))) continue;
@@ -176,7 +190,8 @@ export class KeyRing {
     }
     const usable = seen.filter((id) => this.keys.has(id) && (options.allowedKeys === undefined || options.allowedKeys.includes(id)));
     if (usable.length === 0) {
-      throw bad(`event ${event.id} has no signature by ${options.allowedKeys ? `an allowed key (${options.allowedKeys.join(', ')})` : 'a known key'}`, { keys: seen });
+      const skipped = malformed > 0 ? ` (${malformed} malformed entries skipped: each is version,keyId,base64)` : '';
+      throw bad(`event ${event.id} has no signature by ${options.allowedKeys ? `an allowed key (${options.allowedKeys.join(', ')})` : 'a known key'}${skipped}`, { keys: seen });
     }
     throw bad(`event ${event.id}: the signature does not verify (the event was changed after signing, or signed with another secret)`, { keys: usable });
   }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { createEvent, type CloudEvent } from '../core/envelope.js';
 import { MemoryLog } from '../log/memory/index.js';
-import { signEvent, type SigningKey } from '../security/signing.js';
+import { KeyRing, signEvent, type SigningKey } from '../security/signing.js';
 import { startServer, type HeraldServer } from './server.js';
 import { call } from './test-helpers.js';
 
@@ -122,6 +124,66 @@ describe('server governance: schema registry, validation, signatures, catalog', 
     assert.equal((await publish('refunds', [signEvent(event('r-3'), [hmac, ed])])).status, 200, 'one allowed signature among several');
     assert.equal((await publish('other', [event('x-1')])).status, 200, 'topics without a policy take unsigned events');
     assert.equal((await log.topicInfo('payments.eu'))?.head, 1, 'only the valid event was appended');
+  });
+
+  it('appends a signed event without the attributes added after signing (structured and binary mode): every reader sees only signed content', async () => {
+    const ring = new KeyRing([{ id: 'k1', algorithm: 'hmac-sha256', secret: hmac.secret }]);
+    const payment = (id: string): CloudEvent => signEvent(createEvent({ id, type: 'payment.captured', data: { orderId: 'o-5', amount: 7 } }), hmac);
+    const structured = payment('s-1');
+    assert.equal((await publish('payments.strip', [{ ...structured, approvedby: 'mallory', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }])).status, 200);
+    // Binary mode: each attribute a ce-* header (heraldts arrives as a string), one header added on the way.
+    const binary = payment('b-1');
+    const headers: Record<string, string> = { 'content-type': String(binary.datacontenttype ?? 'application/json'), 'ce-approvedby': 'mallory' };
+    for (const [name, value] of Object.entries(binary)) if (name !== 'data' && name !== 'datacontenttype') headers[`ce-${name}`] = String(value);
+    const sent = await call(`${server.url}/v1/topics/payments.strip/events`, { method: 'POST', headers, body: JSON.stringify(binary.data) });
+    assert.equal(sent.status, 200, sent.text);
+    const read = await call<{ events: { event: CloudEvent }[] }>(`${server.url}/v1/topics/payments.strip/events`);
+    assert.deepEqual(read.body.events.map((e) => e.event.id), ['s-1', 'b-1']);
+    for (const { event } of read.body.events) {
+      assert.equal(event.approvedby, undefined, `${event.id}: the unsigned extension was not stored`);
+      assert.equal(ring.verify(event), 'k1', `${event.id}: what was stored still verifies`);
+      assert.equal(event.heraldsig, (event.id === 's-1' ? structured : binary).heraldsig, 'the signature extensions are kept');
+    }
+    assert.ok(read.body.events[0]!.event.traceparent, 'the trace context is kept (never signed: tracing rewrites it)');
+    assert.equal((await publish('other', [{ ...createEvent({ id: 'x-2', type: 't', data: 1 }), approvedby: 'anyone' }])).status, 200);
+    const other = await call<{ events: { event: CloudEvent }[] }>(`${server.url}/v1/topics/other/events`);
+    assert.equal(other.body.events.find((e) => e.event.id === 'x-2')?.event.approvedby, 'anyone', 'a topic without a policy stores what it is given');
+  });
+
+  it('applies the same checks to events published over the WebSocket (signature, replay, strip, schema)', async () => {
+    const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/topics/payments.ws/ws`);
+    const answers = new Map<string, { op: string; error?: { code: string } }>();
+    socket.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as { op: string; ref?: string; error?: { code: string } };
+      if (frame.ref !== undefined) answers.set(frame.ref, frame);
+    });
+    await once(socket, 'open');
+    const answer = async (ref: string, events: unknown[]): Promise<{ op: string; error?: { code: string } }> => {
+      socket.send(JSON.stringify({ op: 'publish', ref, events }));
+      for (let waited = 0; !answers.has(ref); waited += 10) {
+        if (waited > 5_000) throw new Error(`no answer to ${ref}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return answers.get(ref)!;
+    };
+    try {
+      const payment = (id: string): CloudEvent => createEvent({ id, type: 'payment.captured', data: { orderId: 'o-6', amount: 3 } });
+      assert.equal((await answer('unsigned', [payment('w-1')])).error?.code, 'HERALD_E_BAD_SIGNATURE');
+      const signed = signEvent(payment('w-2'), hmac);
+      assert.equal((await answer('signed', [{ ...signed, approvedby: 'mallory' }])).op, 'receipts');
+      assert.equal((await answer('replayed', [signed])).error?.code, 'HERALD_E_REPLAYED');
+      const stored = [];
+      for await (const e of log.read('payments.ws')) stored.push(e.event);
+      assert.deepEqual(stored.map((e) => [e.id, e.approvedby]), [['w-2', undefined]], 'only the signed event, without the unsigned attribute');
+    } finally {
+      socket.close();
+    }
+    const orders = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/topics/orders/ws`);
+    await once(orders, 'open');
+    orders.send(JSON.stringify({ op: 'publish', ref: 'bad', events: [createEvent({ type: 'order.placed', data: { orderId: 'o-7', total: -1 }, extensions: { dataversion: 1 } })] }));
+    const [data] = await once(orders, 'message') as [Buffer];
+    orders.close();
+    assert.equal((JSON.parse(data.toString()) as { error?: { code: string } }).error?.code, 'HERALD_E_INVALID_EVENT', 'the registered schema applies too');
   });
 
   it('serves an AsyncAPI 3.0 catalog that the official parser validates', async () => {

@@ -4,7 +4,7 @@ import type { AppendReceipt, EventLog } from '../log/types.js';
 import { SchemaStore, type SchemaRegistry } from '../schema/registry.js';
 import { assertPattern, matches } from '../security/patterns.js';
 import { ReplayGuard, replayKey } from '../security/replay-guard.js';
-import { DEFAULT_TOLERANCE_SECONDS, KeyRing, TIMESTAMP_EXTENSION, type VerifyingKey } from '../security/signing.js';
+import { DEFAULT_TOLERANCE_SECONDS, KeyRing, TIMESTAMP_EXTENSION, stripUnsigned, type VerifyingKey } from '../security/signing.js';
 
 /** Which topics need signed events, and from which keys. */
 export interface SignaturePolicy {
@@ -27,6 +27,9 @@ export interface GovernanceOptions {
  * The server's checks on what is published, before it is appended: the data against the
  * registered schema of its type (tenant by tenant), and, on the topics a policy names, the
  * signature and replay protection. A batch is refused whole, naming each failing event.
+ * On a signed topic an event is appended without the attributes its signature does not cover:
+ * they are input nobody vouches for, and a reader that does not verify (a read, a tail, the
+ * console) would otherwise show them beside a valid signature. Stripping keeps it verifiable.
  */
 export class ServerGovernance {
   private readonly ring: KeyRing | undefined;
@@ -56,14 +59,18 @@ export class ServerGovernance {
     return this.options.signatures?.require.find((r) => matches(r.topics, topic));
   }
 
-  /** Throws (nothing appended) unless every event may be published to `topic`. */
-  admit(tenant: string | undefined, topic: string, events: readonly CloudEvent[]): void {
+  /**
+   * Throws (nothing appended) unless every event may be published to `topic`; returns what to
+   * append: the events, on a signed topic without their unsigned attributes (`stripUnsigned`).
+   */
+  admit(tenant: string | undefined, topic: string, events: readonly CloudEvent[]): CloudEvent[] {
     const batch = events.length > 1;
     const at = (i: number): string => (batch ? `events[${i}].` : 'event.');
     const rule = this.rule(topic);
     const now = Date.now();
     const tolerance = this.options.signatures?.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-    events.forEach((event, i) => {
+    return events.map((received, i) => {
+      let event = received;
       if (rule && this.ring) {
         try {
           this.ring.verify(event, { toleranceSeconds: tolerance, now, ...(rule.keys ? { allowedKeys: rule.keys } : {}) });
@@ -72,8 +79,9 @@ export class ServerGovernance {
           if (error instanceof HeraldError && batch) throw new HeraldError(error.code, `events[${i}]: ${error.message}`, { details: { ...error.details, index: i } });
           throw error;
         }
+        event = stripUnsigned(event);
       }
-      if (this.options.validateSchemas === false) return;
+      if (this.options.validateSchemas === false) return event;
       const issues = this.registry(tenant).validate(event);
       if (issues && issues.length > 0) {
         const text = issues.map((issue) => `${at(i)}${issue.path}: ${issue.message}`).join('; ');
@@ -81,6 +89,7 @@ export class ServerGovernance {
           details: { issues: issues.map((issue) => ({ index: i, ...issue })) },
         });
       }
+      return event;
     });
   }
 

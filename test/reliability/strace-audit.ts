@@ -60,8 +60,10 @@ export function auditTrace(text: string): AuditResult {
       // SQLite writes frames with pwrite64; write(2) on the WAL is the zero reserve (wal-reserve.ts), past the frames.
       if (walFds.has(fd) && call.name === 'pwrite64') writes.push(call.end);
       const marker = fd === '1' ? /^1, "([IA]) (\d+)\\n"/.exec(call.args) : null;
-      if (marker?.[1] === 'I') invokes.set(Number(marker[2]), call.end);
-      else if (marker) acks.push({ n: Number(marker[2]), line: call.start });
+      // A marker that failed (EAGAIN: the parent had not drained the pipe) is written again: an
+      // invoke counts from the write that went through, an ack from its first attempt (stricter).
+      if (marker?.[1] === 'I') { if (ok(call.ret)) invokes.set(Number(marker[2]), call.end); }
+      else if (marker && acks.at(-1)?.n !== Number(marker[2])) acks.push({ n: Number(marker[2]), line: call.start });
     } else if ((call.name === 'fdatasync' || call.name === 'fsync') && walFds.has(firstArg(call.args)) && call.ret.startsWith('0')) {
       syncs.push({ start: call.start, end: call.end });
     }

@@ -42,6 +42,21 @@ describe('strace fsync audit', () => {
     assert.match(result.uncovered[1]!.why, /no WAL write/);
   });
 
+  it('counts a marker retried after EAGAIN once: the invoke where it went through, the ack from its first attempt', () => {
+    const eagain = '= -1 EAGAIN (Resource temporarily unavailable)';
+    const trace = [...open,
+      `100 10:00:00.1 write(1, "I 1\\n", 4) ${eagain}`,
+      '100 10:00:00.2 write(1, "I 1\\n", 4) = 4',
+      '100 10:00:00.3 pwrite64(19, "x"..., 4096, 32) = 4096',
+      `100 10:00:00.4 write(1, "A 1\\n", 4) ${eagain}`,
+      '101 10:00:00.5 fdatasync(21) = 0',
+      '100 10:00:00.6 write(1, "A 1\\n", 4) = 4',
+    ].join('\n');
+    const result = auditTrace(trace);
+    assert.equal(result.acks, 1);
+    assert.deepEqual(result.uncovered.map((u) => u.n), [1], 'the sync ended after the first attempt at the ack');
+  });
+
   it('ignores writes to other files and syncs of other files, and forgets a closed WAL descriptor', () => {
     const trace = [...open,
       '100 10:00:00.1 write(1, "I 1\\n", 4) = 4',

@@ -44,6 +44,8 @@ export interface FuzzOptions<T, R> {
   check?: (result: R, value: T) => void;
   /** A documented refusal other than HeraldError (the CLI's usage errors). */
   refusal?: (error: unknown) => boolean;
+  /** Inputs run first, whatever the seed: counterexamples a past run found, kept as regressions. */
+  examples?: readonly T[];
 }
 
 export async function fuzzParser<T, R>(parser: string, input: fc.Arbitrary<T>, run: (value: T) => R | Promise<R>, options: FuzzOptions<T, R> = {}): Promise<FuzzStats> {
@@ -72,7 +74,7 @@ export async function fuzzParser<T, R>(parser: string, input: fc.Arbitrary<T>, r
       if (n < INPUTS) times[n++] = performance.now() - started;
       results++;
       check(result, value);
-    }), { numRuns: INPUTS, seed: SEED });
+    }), { numRuns: INPUTS, seed: SEED, examples: (options.examples ?? []).map((value): [T] => [value]) });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
     throw new Error(`${parser} fuzz failed (replay with HERALD_SEED=${SEED} HERALD_S3_INPUTS=${INPUTS}): ${(error as Error).message}\ncause: ${cause instanceof Error ? cause.message : String(cause)}`, { cause: error });

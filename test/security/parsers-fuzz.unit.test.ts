@@ -185,16 +185,25 @@ describe('S3: parser fuzzing', () => {
     it('signature attributes (heraldsig, heraldts, heraldsigattrs) and signed events: what verifies is what was signed', async () => {
       const hmac = { id: 'k1', algorithm: 'hmac-sha256' as const, secret: 'whsec_' + Buffer.alloc(32, 7).toString('base64') };
       const ring = new KeyRing([hmac, { id: 'ed1', algorithm: 'ed25519', publicKey: ed.publicKey }]);
-      const signed = signEvent(createEvent({ id: 'e-1', source: 'urn:x', type: 'a.b', key: 'k', data: valid.data }), [hmac, { id: 'ed1', algorithm: 'ed25519', privateKey: ed.privateKey }], now);
+      const signed = signEvent(createEvent({ id: 'e-1', source: 'urn:x', type: 'a.b', key: 'k', time: valid.time, data: valid.data }), [hmac, { id: 'ed1', algorithm: 'ed25519', privateKey: ed.privateKey }], now);
       const content = (e: CloudEvent): string => canonicalJson({ ...stripUnsigned(e), heraldsig: undefined, traceparent: undefined, tracestate: undefined, heraldts: Number(e.heraldts) });
       const original = content(signed);
       const entries = String(signed.heraldsig).split(' ');
       const attributes = fc.tuple(fc.constantFrom('heraldsig', 'heraldts', 'heraldsigattrs'), mutated([String(signed.heraldsig), String(signed.heraldts), String(signed.heraldsigattrs), 'v1,k1,', 'v1a,ed1,AAAA']))
         .map(([name, value]) => ({ ...signed, [name]: name === 'heraldts' && /^\d+$/.test(value) ? Number(value) : value }));
       const whole = mutated([JSON.stringify(signed)]).map((t) => { try { return parseJson(t) as CloudEvent; } catch { return signed; } });
+      const header = String(signed.heraldsig);
+      // Regressions. Soak seed 1163772458 (10k inputs, input 1212): deleting ' v1a,ed1' left one
+      // entry `v1,k1,<mac>,<ed25519 sig>`, and the verifier read its first three fields only.
+      const regressions: CloudEvent[] = [
+        ...[header.replace(' v1a,ed1', ''), `${entries[0]!},`, `${entries[1]!},x`].map((heraldsig) => ({ ...signed, heraldsig })),
+        ...['01750000000', ' 1750000000', '0x684EE180', '1.75e9'].map((heraldts) => ({ ...signed, heraldts })), // one timestamp, one spelling
+      ];
       await fuzzParser('signatures', fc.oneof(attributes, whole), (e) => ({ id: ring.verify(e, { now }), e }), {
+        examples: regressions,
         check: ({ e }) => {
           assert.equal(content(e), original, 'an accepted event carries exactly the signed content');
+          assert.equal(String(e.heraldts), String(signed.heraldts), 'and the signed timestamp, spelt as signed');
           assert.ok(String(e.heraldsig).split(' ').some((s) => entries.includes(s)), 'and one of the original signatures');
         },
       });

@@ -4,6 +4,7 @@ import type { FetchOptions, Settlement } from '../../log/types.js';
 import { waitForAppend } from '../follow.js';
 import { jsonBody, startFromJson } from '../params.js';
 import { paramsOf, type RouteDef } from '../route.js';
+import { stopSignal } from './stream-stop.js';
 
 /** Longest a fetch may wait for events to arrive. */
 export const MAX_WAIT_MS = 30_000;
@@ -29,15 +30,18 @@ export function groupRoutes(): RouteDef[] {
           throw invalidArgument(`waitMs must be a number from 0 to ${MAX_WAIT_MS}`, { field: 'waitMs' });
         }
         const deadline = Date.now() + waitMs;
-        const closed = new AbortController();
+        const { signal, stop } = stopSignal(ctx.gateway.closing);
         // The response's 'close' before it was sent means the client went away.
-        reply.raw.once('close', () => closed.abort());
-        const signal = AbortSignal.any([closed.signal, ctx.gateway.closing]);
-        for (;;) {
-          const deliveries = await ctx.log.fetch(topic, group, options);
-          const left = deadline - Date.now();
-          if (deliveries.length > 0 || left <= 0 || signal.aborted) return { deliveries };
-          await waitForAppend(ctx.log, topic, Math.min(left, ctx.gateway.followPollMs), signal);
+        reply.raw.once('close', stop);
+        try {
+          for (;;) {
+            const deliveries = await ctx.log.fetch(topic, group, options);
+            const left = deadline - Date.now();
+            if (deliveries.length > 0 || left <= 0 || signal.aborted) return { deliveries };
+            await waitForAppend(ctx.log, topic, Math.min(left, ctx.gateway.followPollMs), signal);
+          }
+        } finally {
+          stop();
         }
       },
     },

@@ -16,9 +16,9 @@ export function publishRoutes(): RouteDef[] {
     handler: async (req, _reply, ctx): Promise<PublishResponse> => {
       const { events } = decodeCloudEvents(req.headers, req.body as Buffer | undefined);
       const topic = paramsOf(req).topic!;
-      ctx.gateway.governance?.admit(ctx.principal.tenant, topic, events);
-      const receipts = await ctx.log.append(topic, events);
-      ctx.gateway.governance?.accepted(topic, events, receipts);
+      const admitted = ctx.gateway.governance?.admit(ctx.principal.tenant, topic, events) ?? events;
+      const receipts = await ctx.log.append(topic, admitted);
+      ctx.gateway.governance?.accepted(topic, admitted, receipts);
       return { receipts };
     },
   }];

@@ -4,6 +4,7 @@ import type { StartFrom } from '../../log/types.js';
 import { follow } from '../follow.js';
 import { integer, startFromQuery } from '../params.js';
 import { paramsOf, queryOf, type RouteDef } from '../route.js';
+import { stopSignal } from './stream-stop.js';
 
 /** Waits until `res` drains; false when it did not within `ms` (or the stream ended). */
 function drained(res: ServerResponse, ms: number, signal: AbortSignal): Promise<boolean> {
@@ -45,15 +46,17 @@ export function sseRoutes(): RouteDef[] {
       const topic = paramsOf(req).topic!;
       const start = streamStart(req.headers['last-event-id'], queryOf(req));
       const { gateway, principal } = ctx;
-      const stop = new AbortController();
-      const release = gateway.streams.open(principal.keyId ?? 'dev', () => stop.abort());
-      if (!release) throw new HeraldError('HERALD_E_RATE_LIMITED', `this key has ${gateway.limits.streamsPerKey} streams open already`, { details: { retryAfterSeconds: 5 } });
-      const signal = AbortSignal.any([stop.signal, gateway.closing]);
+      const { signal, stop } = stopSignal(gateway.closing);
+      const release = gateway.streams.open(principal.keyId ?? 'dev', stop);
+      if (!release) {
+        stop();
+        throw new HeraldError('HERALD_E_RATE_LIMITED', `this key has ${gateway.limits.streamsPerKey} streams open already`, { details: { retryAfterSeconds: 5 } });
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write('retry: 2000\n\n');
-      res.once('close', () => stop.abort());
+      res.once('close', stop);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
       try {
         for await (const stored of follow(ctx.log, topic, start, signal, gateway.followPollMs)) {
@@ -67,6 +70,7 @@ export function sseRoutes(): RouteDef[] {
         if (!(error instanceof HeraldError)) req.log.error({ err: error }, 'stream failed');
       } finally {
         clearInterval(heartbeat);
+        stop();
         release();
         // A client that stopped reading gets no graceful end: its socket is dropped.
         if (res.writableLength > gateway.limits.sendBuffer || res.writableNeedDrain) res.destroy(); else res.end();

@@ -43,9 +43,9 @@ export function streamRoutes(): RouteDef[] {
         const stream = streamOf(req);
         // Schema validation and the signature policy apply as to publishing on the stream's topic.
         const topic = categoryOf(stream);
-        ctx.gateway.governance?.admit(ctx.principal.tenant, topic, events);
-        const result = await streams.appendToStream(stream, events, expectedRevisionOf(req));
-        ctx.gateway.governance?.accepted(topic, events, result.receipts);
+        const admitted = ctx.gateway.governance?.admit(ctx.principal.tenant, topic, events) ?? events;
+        const result = await streams.appendToStream(stream, admitted, expectedRevisionOf(req));
+        ctx.gateway.governance?.accepted(topic, admitted, result.receipts);
         return result;
       },
     },

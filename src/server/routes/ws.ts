@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../client/wire.js';
 import { HeraldError } from '../../core/errors.js';
+import { assertEventAt } from '../../log/event-at.js';
 import { allows } from '../../security/permissions.js';
 import { credentialStillValid } from '../auth.js';
 import { follow } from '../follow.js';
@@ -10,6 +11,7 @@ import { parseJson } from '../safe-json.js';
 import { paramsOf, queryOf, type RequestContext, type RouteDef } from '../route.js';
 import { CLOSE } from '../streams.js';
 import { streamStart } from './sse.js';
+import { stopSignal } from './stream-stop.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -41,7 +43,12 @@ async function onMessage(socket: WebSocket, ctx: RequestContext, topic: string, 
       gateway.audit.record({ kind: 'denied', method: 'WS', route: req.routeOptions.url ?? '', path: req.url.split('?')[0]!, status: 403, code: 'HERALD_E_FORBIDDEN', ...(principal.tenant ? { tenant: principal.tenant } : {}), ...(principal.keyId ? { keyId: principal.keyId } : {}) });
       throw new HeraldError('HERALD_E_FORBIDDEN', `this key may not publish to topic ${topic}`);
     }
-    send(socket, { op: 'receipts', ...(ref ? { ref } : {}), receipts: await ctx.log.append(topic, frame.events) });
+    // The checks of an HTTP publish (schema, signature policy, replay), on what the frame holds.
+    frame.events.forEach(assertEventAt);
+    const admitted = gateway.governance?.admit(principal.tenant, topic, frame.events) ?? frame.events;
+    const receipts = await ctx.log.append(topic, admitted);
+    gateway.governance?.accepted(topic, admitted, receipts);
+    send(socket, { op: 'receipts', ...(ref ? { ref } : {}), receipts });
   } catch (error) {
     const http = toHttpError(error);
     if (http.unexpected) req.log.error({ err: http.unexpected }, 'websocket publish failed');
@@ -63,8 +70,8 @@ export function wsRoutes(): RouteDef[] {
     ws: (socket, req, ctx) => {
       const topic = paramsOf(req).topic!;
       const { gateway, principal } = ctx;
-      const stop = new AbortController();
-      socket.on('close', () => stop.abort());
+      const { signal, stop } = stopSignal(gateway.closing);
+      socket.on('close', stop);
       socket.on('message', (data) => void onMessage(socket, ctx, topic, data, req));
       let start;
       try {
@@ -79,11 +86,14 @@ export function wsRoutes(): RouteDef[] {
       const { sendBuffer, sendTimeoutMs } = gateway.limits;
       void (async () => {
         try {
-          for await (const stored of follow(ctx.log, topic, start, AbortSignal.any([stop.signal, gateway.closing]), gateway.followPollMs)) {
-            // Before each frame, at most a quarter of sendBuffer may wait for the client (frames are at most
-            // 1 MiB, the body limit); a client that does not read for sendTimeoutMs is closed with 1013.
+          for await (const stored of follow(ctx.log, topic, start, signal, gateway.followPollMs)) {
+            // A frame is queued only when it fits in sendBuffer with what already waits for the client
+            // (or nothing waits: one frame is at most ~1 MiB, the body limit), so at most sendBuffer
+            // bytes wait per socket; a client that does not read for sendTimeoutMs is closed with 1013.
+            const frame = JSON.stringify({ op: 'event', ...stored } satisfies ServerFrame);
+            const bytes = Buffer.byteLength(frame);
             const since = Date.now();
-            while (socket.bufferedAmount > sendBuffer / 4 && socket.readyState === socket.OPEN) {
+            while (socket.bufferedAmount > 0 && socket.bufferedAmount + bytes > sendBuffer && socket.readyState === socket.OPEN) {
               if (Date.now() - since > sendTimeoutMs) {
                 req.log.info({ path: req.url.split('?')[0], buffered: socket.bufferedAmount }, 'websocket client too slow: closing');
                 return closeSocket(socket, CLOSE.tryAgainLater, 'client too slow');
@@ -91,7 +101,7 @@ export function wsRoutes(): RouteDef[] {
               await sleep(10);
             }
             if (socket.readyState !== socket.OPEN) break;
-            send(socket, { op: 'event', ...stored });
+            socket.send(frame);
           }
         } catch (error) {
           const http = toHttpError(error);
