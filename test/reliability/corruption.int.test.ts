@@ -13,7 +13,7 @@ import type { FlipJob, FlipOutcome } from './flip-child.js';
 
 // R5, the database file: page headers garbled and bit flips anywhere, each in a copy of a closed
 // (fully checkpointed) database, reopened the way herald opens it (quick_check on). Every event
-// row carries a CRC-32C (schema version 3), so a flip inside a row is caught on read.
+// row carries a CRC-32 (schema version 3), so a flip inside a row is caught on read.
 // The flips run in child processes (flip-child.ts): a child that crashes or hangs on a flip is an
 // outcome, counted, and the parent restarts it on the remaining flips.
 const FLIPS = Number(process.env.HERALD_R5_FLIPS ?? 200);

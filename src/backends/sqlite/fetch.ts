@@ -54,20 +54,16 @@ export function fetchTx(ctx: Ctx, args: FetchArgs): Delivery[] {
 function redeliver(l: Lease): void {
   const { st } = l.ctx;
   const { now, max } = l.args;
-  const gate = new KeyGate();
+  const { gate, heldJson } = busyGate(l);
   let after = 0;
   scan: for (;;) {
-    const rows = st.visiblePage.all(l.topicId, l.group.id, after, now, PAGE);
+    const rows = st.visiblePage.all(l.topicId, l.group.id, after, now, heldJson, PAGE);
     if (rows.length === 0) break;
     for (const row of rows) {
       after = row.position;
       if (l.out.length >= max) break scan;
       const key = row.key ?? undefined;
-      if (key !== undefined) {
-        const blocked = !gate.admit(key, row.position)
-          || st.keyBlocked.get({ topicId: l.topicId, grp: l.group.id, key, position: row.position, now, leaseId: l.leaseId }) !== undefined;
-        if (blocked) { gate.block(key, row.position); continue; }
-      }
+      if (!gate.admit(key, row.position)) continue; // a busy key (its refused rows block nothing new)
       let event: CloudEvent;
       let appendedAt = now;
       if (row.body_override !== null) {
@@ -85,6 +81,23 @@ function redeliver(l: Lease): void {
   // A key now leased here is no longer its expired holder's: revoke that holder's expired leases on
   // the key, or its late ack of a later event would land before this consumer settles an earlier one.
   for (const key of l.takenByKey.keys()) st.revokeExpired.run(l.topicId, l.group.id, key, now, l.leaseId);
+}
+
+/**
+ * The group's keys that redelivery must pass over, read once before anything is taken (rows this
+ * fetch takes do not block each other): a key leased to a consumer (at any position: an earlier
+ * event of it whose lease ran out must not go to a second one) is held whole, and skipped inside
+ * SQLite; a key whose earlier event waits for its retry is blocked from there on. So a fetch costs
+ * one pass over the group's rows in SQLite plus the rows it may deliver, not a JavaScript step per
+ * parked row of every busy key (the few-keys backlog of docs/reliability.md, gap 4).
+ */
+function busyGate(l: Lease): { gate: KeyGate; heldJson: string } {
+  const gate = new KeyGate();
+  const held: string[] = [];
+  for (const [key, leased, waitFrom] of l.ctx.st.busyKeys.all(l.topicId, l.group.id, l.args.now)) {
+    if (leased) { gate.hold(key); held.push(key); } else if (waitFrom !== null) gate.block(key, waitFrom);
+  }
+  return { gate, heldJson: JSON.stringify(held) };
 }
 
 /**

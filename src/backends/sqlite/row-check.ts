@@ -1,25 +1,25 @@
 import type { CloudEvent } from '../../core/envelope.js';
 import { HeraldError } from '../../core/errors.js';
-import { CRC_INIT, crc32cUint, crc32cUtf8, crcFinish } from './crc32c.js';
+import { crc32Uint, crc32Utf8 } from './crc32.js';
 import type { Statements } from './statements.js';
 
 /**
- * The checksum of a stored event (schema version 3, docs/adr/0007-event-checksums.md): CRC-32C of
- * the body's stored UTF-8 bytes, then the row's topic id, position and append time (8 bytes each,
+ * The checksum of a stored event (schema version 3, docs/adr/0007-event-checksums.md): CRC-32 of
+ * the body's stored UTF-8 bytes (crc32.ts), then the row's topic id, position and append time (8 bytes each,
  * little-endian), so a bit flipped in any column a read serves is caught. SQLite has no page
  * checksums and `quick_check` does not look inside records, so this is what keeps a damaged file
  * from serving changed data. Rows written before version 3 have no checksum (NULL): they are read
  * unverified.
  */
 
-/** The CRC register after the body, computed when the append is made (off the writer's path). */
+/** The body's CRC, computed when the append is made (off the writer's path). */
 export function bodyRegister(body: string): number {
-  return crc32cUtf8(CRC_INIT, body);
+  return crc32Utf8(body);
 }
 
-/** The stored checksum of a row whose body's register is `register`. */
+/** The stored checksum of a row whose body's CRC is `register`. */
 export function rowChecksum(register: number, topicId: number, position: number, appendedAt: number): number {
-  return crcFinish(crc32cUint(crc32cUint(crc32cUint(register, topicId), position), appendedAt));
+  return crc32Uint(crc32Uint(crc32Uint(register, topicId), position), appendedAt);
 }
 
 /**
@@ -28,9 +28,9 @@ export function rowChecksum(register: number, topicId: number, position: number,
  * stream, topic and category names (joined from other tables, so a flip there is caught too).
  */
 export function streamChecksum(global: number, revision: number, position: number, stream: string, topic: string, category: string): number {
-  let crc = crc32cUint(crc32cUint(crc32cUint(CRC_INIT, global), revision), position);
-  for (const name of [stream, topic, category]) crc = crc32cUtf8(crc32cUint(crc, name.length), name);
-  return crcFinish(crc);
+  let crc = crc32Uint(crc32Uint(crc32Uint(0, global), revision), position);
+  for (const name of [stream, topic, category]) crc = crc32Utf8(name, crc32Uint(crc, name.length));
+  return crc;
 }
 
 /** Verifies a stream index row as read (a null `crc`: written before schema version 3, unverified). */

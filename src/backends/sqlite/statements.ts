@@ -9,6 +9,8 @@ export interface EventRow { position: number; appended_at: number; key: string |
 export type EventTuple = [position: number, appendedAt: number, key: string | null, body: string, crc: number | null];
 /** What a read needs of a row: every column fewer is less for the driver to convert (replay). */
 export type ReadTuple = [position: number, appendedAt: number, body: string, crc: number | null];
+/** A key with rows not visible now: `held` 1 if leased (any position), `waitFrom` its first row waiting for a retry. */
+export type BusyKey = [key: string, held: number, waitFrom: number | null];
 export interface InflightRow {
   position: number;
   key: string | null;
@@ -49,8 +51,9 @@ export interface Statements {
   deleteGroup: S<[id: number]>;
   listGroups: S<[], GroupListRow>;
 
-  visiblePage: S<[topicId: number, grp: number, after: number, now: number, limit: number], InflightRow>;
-  keyBlocked: S<[{ topicId: number; grp: number; key: string; position: number; now: number; leaseId: number }], number>;
+  /** Visible rows after `after`, leaving out the keys in `heldJson` (a JSON array of strings). */
+  visiblePage: S<[topicId: number, grp: number, after: number, now: number, heldJson: string, limit: number], InflightRow>;
+  busyKeys: S<[topicId: number, grp: number, now: number], BusyKey>;
   revokeExpired: S<[topicId: number, grp: number, key: string, now: number, leaseId: number]>;
   keyHeldBeyond: S<[topicId: number, grp: number, key: string, offset: number], number>;
   takeRow: S<[leaseId: number, leaseUntil: number, topicId: number, grp: number, position: number]>;
@@ -112,13 +115,17 @@ export function prepareStatements(db: Database.Database): Statements {
         + (SELECT coalesce(sum(R.pending), 0) FROM lease_runs R WHERE R.topic_id = g.topic_id AND R.grp = g.id) AS pending
       FROM groups g JOIN topics t ON t.id = g.topic_id`),
 
+    // The held keys' rows are skipped inside SQLite (the IN list is built once per query), so a
+    // fetch does not hand JavaScript every parked row of a busy key (fetch.ts, redeliver).
     visiblePage: p(`SELECT position, key, attempt, last_error, body_override FROM inflight
-      WHERE topic_id = ? AND grp = ? AND position > ? AND visible_at <= ? ORDER BY position LIMIT ?`),
-    // Another consumer holds the key (an unexpired lease, at any position), or an earlier event of
-    // the key waits for its retry. Rows this fetch took carry its own lease id. INDEXED BY: left to
-    // itself the planner scans the whole group by primary key once a column outside the index is tested.
-    keyBlocked: pluck(`SELECT 1 FROM inflight ${BY_KEY} WHERE topic_id = @topicId AND grp = @grp AND key = @key
-      AND visible_at > @now AND lease_id <> @leaseId AND (lease_id <> 0 OR position < @position) LIMIT 1`),
+      WHERE topic_id = ? AND grp = ? AND position > ? AND visible_at <= ?
+        AND (key IS NULL OR key NOT IN (SELECT value FROM json_each(?))) ORDER BY position LIMIT ?`),
+    // Keys some consumer holds (an unexpired lease, at any position) or whose earlier event waits
+    // for its retry: one pass over the group's rows in primary-key order, not one probe per key.
+    // `+key`: through the key index it would look every row up in the table for visible_at
+    // (NOT INDEXED does not stop that on a WITHOUT ROWID table).
+    busyKeys: raw(`SELECT key, max(lease_id <> 0), min(CASE WHEN lease_id = 0 THEN position END) FROM inflight
+      WHERE topic_id = ? AND grp = ? AND +key IS NOT NULL AND visible_at > ? GROUP BY +key`),
     revokeExpired: p(`UPDATE inflight ${BY_KEY} SET lease_id = 0 WHERE topic_id = ? AND grp = ? AND key = ?
       AND visible_at <= ? AND lease_id <> 0 AND lease_id <> ?`),
     keyHeldBeyond: pluck(`SELECT 1 FROM inflight ${BY_KEY} WHERE topic_id = ? AND grp = ? AND key = ? LIMIT 1 OFFSET ?`),
