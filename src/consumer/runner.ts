@@ -34,6 +34,8 @@ export class Runner implements Subscription {
   private readonly maxInFlight: number;
   private readonly maxAttempts: number;
   private running = 0;
+  /** A key's lane ran dry since the last settle: once its acks land, the log may hand out its next events. */
+  private laneEmptied = false;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private idleDone: (() => void) | undefined;
@@ -64,7 +66,7 @@ export class Runner implements Subscription {
       if (outcome === 'stale' && settlement.kind === 'ack') { this.counts.stale++; this.options.observer?.staleAck?.(settlement.position); }
       if (outcome === 'stale' && settlement.kind !== 'ack') return;
       this.options.onError?.(error ?? new HeraldError('HERALD_E_STALE_LEASE', `${settlement.kind} of ${topic}#${settlement.position} came after its lease was lost`));
-    }, undefined, () => this.wake()); // acks free their keys: a fetch that found every key busy may now find work
+    }, undefined, () => this.keysSettled());
     this.unlisten = log.onAppend(topic, () => this.wake());
     const renew = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
     renew.unref();
@@ -143,6 +145,7 @@ export class Runner implements Subscription {
         if (this.waiting.length > 0 && queue.length > 0) { this.waiting.push(lane); return; } // let other keys in
       }
       this.lanes.delete(lane);
+      this.laneEmptied = true;
     } finally {
       this.running--;
       const next = this.waiting.shift();
@@ -228,6 +231,13 @@ export class Runner implements Subscription {
     let n = 0;
     for (const q of this.lanes.values()) n += q.length;
     return n;
+  }
+
+  /** After a batch of settlements: wake a fetch that found every key busy, if one of ours is now free. */
+  private keysSettled(): void {
+    if (!this.laneEmptied) return;
+    this.laneEmptied = false;
+    this.wake();
   }
 
   private wake(): void {
