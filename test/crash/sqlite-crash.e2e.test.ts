@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { check, describeResult, History, type Op, type Seen } from '../reliability/history.js';
+import { runProcess } from '../reliability/run-process.js';
 import { seededRandom, seedFromEnv } from './random.js';
 
 const CYCLES = Number(process.env.HERALD_CRASH_CYCLES ?? 30);
@@ -15,19 +15,9 @@ const child = join(import.meta.dirname, 'child.js');
 
 /** Runs the child until `killAfterMs` (SIGKILL) or until it exits by itself; returns its stdout lines. */
 function runChild(db: string, runId: string, killAfterMs?: number, mode?: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, db, runId, ...(mode ? [mode] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`child exited ${code}: ${err}`));
-      else resolve(out.split('\n').filter((l) => l.length > 0));
-    });
+  return runProcess(process.execPath, [child, db, runId, ...(mode ? [mode] : [])], killAfterMs === undefined ? {} : { killAfterMs }).then(({ code, signal, out, err }) => {
+    if (signal !== 'SIGKILL' && code !== 0) throw new Error(`child exited ${code}: ${err}`);
+    return out.split('\n').filter((l) => l.length > 0);
   });
 }
 

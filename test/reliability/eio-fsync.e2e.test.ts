@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { createEvent } from '../../src/core/envelope.js';
 import { seededRandom, seedFromEnv } from '../crash/random.js';
 import { check, describeResult, History, type Seen } from './history.js';
+import { runProcess } from './run-process.js';
 
 // R6: fsync EIO through the file port, injected with strace into a child that appends. After a
 // failed sync the page cache cannot be trusted (PostgreSQL's "fsyncgate"), so herald fails stop:
@@ -26,35 +27,27 @@ interface Run { history: History; firstFailure: number; refused: string[]; walBy
 /** Runs the child under `strace` with `inject`; builds the history from its report. */
 function runTraced(db: string, mode: 'wal' | 'checkpoint', straceArgs: string[]): Promise<Run> {
   const args = ['-f', '--seccomp-bpf', '-o', '/dev/null', ...straceArgs, process.execPath, child, db, EIO_TOPIC, String(APPENDS), String(WINDOW), String(AFTER), mode];
-  return new Promise((resolve, reject) => {
-    const proc = spawn('strace', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      if (code !== 0 || !out.includes('DONE')) { reject(new Error(`strace/child exited ${code}: ${err.slice(-2000)}`)); return; }
-      const history = new History();
-      const read: Seen[] = [];
-      const refused: string[] = [];
-      let firstFailure = -1;
-      const lines = out.trim().split('\n');
-      lines.forEach((line, at) => {
-        const [kind, a, b, c] = line.split(' ');
-        if (kind === 'I') history.invoke('child', EIO_TOPIC, `k${Number(a!.slice(1)) % 4}`, a!);
-        else if (kind === 'O') history.ok(a!, Number(b));
-        else if (kind === 'F') {
-          assert.equal(b, 'HERALD_E_STORAGE_IO', `append ${a} failed with ${b}`);
-          if (firstFailure < 0) firstFailure = at;
-          // In flight when the sync failed: written, maybe durable, unknown. Invoked after: refused unwritten.
-          const invokedAt = lines.indexOf(`I ${a}`);
-          if (invokedAt > firstFailure) { history.fail(a!); refused.push(a!); } else history.info(a!);
-        } else if (kind === 'R') read.push({ position: Number(a), id: b!, key: c! });
-      });
-      history.read(EIO_TOPIC, read);
-      resolve({ history, firstFailure, refused, walBytes: existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0, lines: lines.length });
+  return runProcess('strace', args).then(({ code, out, err }) => {
+    if (code !== 0 || !out.includes('DONE')) throw new Error(`strace/child exited ${code}: ${err.slice(-2000)}`);
+    const history = new History();
+    const read: Seen[] = [];
+    const refused: string[] = [];
+    let firstFailure = -1;
+    const lines = out.trim().split('\n');
+    lines.forEach((line, at) => {
+      const [kind, a, b, c] = line.split(' ');
+      if (kind === 'I') history.invoke('child', EIO_TOPIC, `k${Number(a!.slice(1)) % 4}`, a!);
+      else if (kind === 'O') history.ok(a!, Number(b));
+      else if (kind === 'F') {
+        assert.equal(b, 'HERALD_E_STORAGE_IO', `append ${a} failed with ${b}`);
+        if (firstFailure < 0) firstFailure = at;
+        // In flight when the sync failed: written, maybe durable, unknown. Invoked after: refused unwritten.
+        const invokedAt = lines.indexOf(`I ${a}`);
+        if (invokedAt > firstFailure) { history.fail(a!); refused.push(a!); } else history.info(a!);
+      } else if (kind === 'R') read.push({ position: Number(a), id: b!, key: c! });
     });
+    history.read(EIO_TOPIC, read);
+    return { history, firstFailure, refused, walBytes: existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0, lines: lines.length };
   });
 }
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runProcess } from './run-process.js';
 import { auditTrace, type AuditResult } from './strace-audit.js';
 
 // R4 at the CI size: 10k single appends + 1,000 appends of 100 events (100k events), each sequential.
@@ -18,24 +19,10 @@ function traced(durability: 'fsync' | 'os', singles: number, batches: number): P
   const trace = join(dir, 'trace.txt');
   const args = ['-f', '--seccomp-bpf', '-tt', '-s', '24', '-o', trace, '-e', 'trace=openat,close,pwrite64,write,writev,fdatasync,fsync',
     process.execPath, child, join(dir, 'audit.db'), durability, String(singles), String(batches), String(BATCH_SIZE)];
-  return new Promise<AuditResult>((resolve, reject) => {
-    const proc = spawn('strace', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      try {
-        if (code !== 0 || !out.includes('DONE')) throw new Error(`strace/child exited ${code}: ${err.slice(-2000)}`);
-        resolve(auditTrace(readFileSync(trace, 'utf8')));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  });
+  return runProcess('strace', args).then(({ code, out, err }) => {
+    if (code !== 0 || !out.includes('DONE')) throw new Error(`strace/child exited ${code}: ${err.slice(-2000)}`);
+    return auditTrace(readFileSync(trace, 'utf8'));
+  }).finally(() => { rmSync(dir, { recursive: true, force: true }); });
 }
 
 const skip = spawnSync('strace', ['-V']).status === 0 ? undefined : 'strace is not installed (apt-get install -y strace)';

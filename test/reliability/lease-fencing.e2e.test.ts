@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { createEvent } from '../../src/core/envelope.js';
 import type { SubscriptionStats } from '../../src/consumer/types.js';
 import { seededRandom, seedFromEnv } from '../crash/random.js';
 import { check, describeResult, History, type Seen } from './history.js';
+import { runProcess } from './run-process.js';
 
 // R7, scaled to CI: the plan's lease 2 s and 5 s blocks become 1 s and 2.5 s (the block still
 // outlives the lease 2.5×), over 2,000 events of which 1% block; two consumer processes.
@@ -19,19 +19,11 @@ const BLOCK_MS = 2_500;
 const child = join(import.meta.dirname, 'lease-child.js');
 
 function runChild(db: string): Promise<{ lines: string[]; stats: { alo: SubscriptionStats; exo: SubscriptionStats } }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, db, String(LEASE_MS), String(BLOCK_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const lines = out.split('\n').filter((l) => l.length > 0);
-      const stats = lines.find((l) => l.startsWith('STATS '));
-      if (code !== 0 || !stats) reject(new Error(`lease child exited ${code}: ${err.slice(-2000)}`));
-      else resolve({ lines, stats: JSON.parse(stats.slice(6)) as { alo: SubscriptionStats; exo: SubscriptionStats } });
-    });
+  return runProcess(process.execPath, [child, db, String(LEASE_MS), String(BLOCK_MS)]).then(({ code, out, err }) => {
+    const lines = out.split('\n').filter((l) => l.length > 0);
+    const stats = lines.find((l) => l.startsWith('STATS '));
+    if (code !== 0 || !stats) throw new Error(`lease child exited ${code}: ${err.slice(-2000)}`);
+    return { lines, stats: JSON.parse(stats.slice(6)) as { alo: SubscriptionStats; exo: SubscriptionStats } };
   });
 }
 
