@@ -135,8 +135,8 @@ export async function stallRun(options: StallRunOptions): Promise<StallRunResult
     producing = false;
     await within(running, wait);
     // Everything stored (acked, or of unknown outcome but written) must reach the group; an event
-    // handed to a pull that timed out during the stall may come back only after the backend's
-    // redelivery timeout (nats: ackWaitMs), hence the longer drain.
+    // leased by a fetch whose answer was lost with its connection comes back only when that lease
+    // ends (the subscription's 30 s; nats: ackWaitMs, 30 s), hence the longer drain.
     const stored: { position: number; id: string; key: string }[] = [];
     let readError: string | undefined = `the full read did not end within ${wait} ms`;
     const readAll = async (): Promise<void> => {

@@ -12,7 +12,8 @@ interface PubAck { stream?: string; seq?: number; duplicate?: boolean; error?: {
  * Appends on the pipelined path: every event of a batch is published at once with its own reply
  * subject, acks are matched as they arrive. `Nats-Msg-Id` = event id makes a retry a duplicate
  * (within the stream's duplicate window). JetStream 2.9 has no atomic batch: a batch that fails
- * half-way throws HERALD_E_UNAVAILABLE naming what was stored; appending it again is safe.
+ * half-way throws HERALD_E_UNAVAILABLE naming what was confirmed stored (`details.stored`) and
+ * what is unknown (`details.failed`: maybe stored); appending it again is safe.
  */
 export class Appender {
   /** The latest append time per topic seen by this process: append times never go back. */
@@ -54,7 +55,9 @@ export class Appender {
       const stored = receipts.flatMap((r, index) => (r ? [{ index, id: r.id, position: r.position }] : []));
       throw new HeraldError('HERALD_E_UNAVAILABLE',
         `append to ${topic}: ${failed.length} of ${events.length} events were not acknowledged (first: event ${failed[0]!.index}, ${failed[0]!.reason}); `
-        + `${stored.length} were stored. Append the batch again: known ids are not written twice.`,
+        + `whether they were stored is unknown (an append can be written and its acknowledgement lost)`
+        + `${stored.length > 0 ? `, ${stored.length} were confirmed stored` : ''}. `
+        + 'Appending the batch again with the same ids is safe: ids already stored are not written twice.',
         { details: { topic, stored, failed } });
     }
     return receipts as AppendReceipt[];

@@ -5,9 +5,9 @@ import type { AttemptRecords, RecordTarget } from './attempt-records.js';
 import type { GroupStore, StartSeq } from './group-store.js';
 import type { JetStreamApi } from './jetstream-api.js';
 import { HEADER, decodeStored, deliveryInfo, type Layout } from './layout.js';
-import { LeaseBook, type Entry, type Fetching } from './lease-book.js';
+import { Fetching, LeaseBook, type Entry } from './lease-book.js';
 import type { ResolvedNatsOptions } from './options.js';
-import { pull } from './puller.js';
+import { Puller, type LateAnswers } from './puller.js';
 
 /**
  * Consumer groups as seen by this process: pulls from the group's consumers, leases in a
@@ -16,6 +16,8 @@ import { pull } from './puller.js';
  */
 export class Deliveries {
   private readonly books = new Map<string, LeaseBook>();
+  /** Per group: its pullers on the topic stream (`m`) and on its redrive consumer (`r`). */
+  private readonly pullers = new Map<string, { m: Puller; r: Puller }>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private leaseCounter = 0;
   private readonly timer: NodeJS.Timeout;
@@ -32,15 +34,13 @@ export class Deliveries {
     await this.groups.ensure(stream, group, start);
     return this.serially(`${stream}/${group}`, async () => {
       const book = this.book(stream, topic, group);
+      const pullers = this.pullersOf(stream, topic, group);
       const now = Date.now();
       const fetching = book.takeAvailable(now, options.max, ++this.leaseCounter, now + options.leaseMs);
       let retried = false;
       while (fetching.out.length < options.max && fetching.parked < options.max * 8) {
         const want = options.max - fetching.out.length;
-        const [redrive, main] = await Promise.all([
-          pull(this.nc, this.layout.redriveStream, this.layout.redriveConsumer(stream, group), want, this.api.timeoutMs),
-          pull(this.nc, stream, group, want, this.api.timeoutMs),
-        ]);
+        const [redrive, main] = await Promise.all([pullers.r.pull(want, this.api.timeoutMs), pullers.m.pull(want, this.api.timeoutMs)]);
         if ((!redrive.answered || !main.answered) && !retried) {
           // A consumer vanished (deleted by another process): recreate the group, once.
           retried = true;
@@ -83,11 +83,13 @@ export class Deliveries {
   /** Drops this process's leases of a group (reset, delete): their settles become stale. */
   forget(stream: string, group: string): void {
     this.books.delete(`${stream}/${group}`);
+    this.closePullers(`${stream}/${group}`);
   }
 
   /** Hands every held message back to the server at once, for other processes. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    for (const id of [...this.pullers.keys()]) this.closePullers(id);
     const all = [...this.books.entries()].flatMap(([id, book]) => book.clear().map((e) => [id, e] as const));
     this.books.clear();
     await Promise.all(all.map(([id, e]) => this.handBack(id, e).catch(() => undefined)));
@@ -136,6 +138,41 @@ export class Deliveries {
 
   private target(stream: string, group: string, e: { source: 'm' | 'r'; seq: number }): RecordTarget {
     return { stream, group, source: e.source, seq: e.seq };
+  }
+
+  private pullersOf(stream: string, topic: string, group: string): { m: Puller; r: Puller } {
+    const id = `${stream}/${group}`;
+    let pullers = this.pullers.get(id);
+    if (!pullers) {
+      const late = (source: 'm' | 'r'): LateAnswers => ({ onLate: (msg) => this.late(stream, topic, group, source, msg), lingerMs: this.options.ackWaitMs });
+      pullers = {
+        m: new Puller(this.nc, stream, group, late('m')),
+        r: new Puller(this.nc, this.layout.redriveStream, this.layout.redriveConsumer(stream, group), late('r')),
+      };
+      this.pullers.set(id, pullers);
+    }
+    return pullers;
+  }
+
+  private closePullers(id: string): void {
+    const pullers = this.pullers.get(id);
+    this.pullers.delete(id);
+    pullers?.m.close();
+    pullers?.r.close();
+  }
+
+  /**
+   * A message answering a pull that had already given up (its request was held by a stalled
+   * network): kept in the group's book, available to the next fetch, as if that pull had waited.
+   * If that fails, handed back at once (`-NAK`) rather than left leased until `ack_wait`.
+   */
+  private late(stream: string, topic: string, group: string, source: 'm' | 'r', msg: Msg): void {
+    const handBack = (): void => { if (!this.nc.isClosed()) this.nc.publish(msg.reply!, '-NAK'); };
+    void this.serially(`${stream}/${group}`, async () => {
+      if (!this.pullers.has(`${stream}/${group}`)) { handBack(); return; }
+      const now = Date.now();
+      await this.arrive(this.book(stream, topic, group), stream, [[source, msg]], new Fetching(group, 0, now), 0, now);
+    }).catch(handBack);
   }
 
   private book(stream: string, topic: string, group: string): LeaseBook {

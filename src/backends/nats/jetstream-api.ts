@@ -29,6 +29,9 @@ export async function connectNats(options: ResolvedNatsOptions): Promise<NatsCon
       timeout: options.requestTimeoutMs,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      // A connection black-holed by a partition is only noticed by unanswered PINGs (options.ts).
+      pingInterval: options.pingIntervalMs,
+      maxPingOut: options.maxPingOut,
       ...(options.user === undefined ? {} : { user: options.user }),
       ...(options.pass === undefined ? {} : { pass: options.pass }),
       ...(options.token === undefined ? {} : { token: options.token }),

@@ -65,10 +65,13 @@ describe('nats options', () => {
     for (const [options, field] of [
       [{ prefix: 'a_b' }, 'prefix'], [{ replicas: 0 }, 'replicas'], [{ ackWaitMs: 10 }, 'ackWaitMs'], [{ servers: [] }, 'servers'],
       [{ duplicateWindowMs: 1.5 }, 'duplicateWindowMs'], [{ pass: '' }, 'pass'], [{ maxAckPending: 0 }, 'maxAckPending'],
+      [{ pingIntervalMs: 100 }, 'pingIntervalMs'], [{ maxPingOut: 0 }, 'maxPingOut'],
     ] as const) {
       assert.throws(() => resolveNatsOptions(options), (e: Error & { code?: string; details?: { field?: string } }) => e.code === 'HERALD_E_INVALID_ARGUMENT' && e.details?.field === field, field);
     }
     assert.equal(resolveNatsOptions().prefix, 'herald');
+    const { pingIntervalMs, maxPingOut } = resolveNatsOptions();
+    assert.deepEqual({ pingIntervalMs, maxPingOut }, { pingIntervalMs: 5000, maxPingOut: 2 }, 'a dead connection is noticed in ~10-15 s');
     assert.equal(redactUrl('nats://user:secret@host:4222'), 'nats://***@host:4222');
   });
 });

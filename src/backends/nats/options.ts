@@ -20,6 +20,15 @@ export interface NatsLogOptions {
   duplicateWindowMs?: number;
   /** Limit for one JetStream API call, publish or pull (default 5000 ms). */
   requestTimeoutMs?: number;
+  /**
+   * How often the client PINGs the server (default 5000 ms; the client library's own default is
+   * 2 min). With `maxPingOut` unanswered PINGs the connection is taken for dead and replaced: a
+   * connection silently lost in a partition is noticed in ~`pingIntervalMs` × (`maxPingOut` + 1).
+   * The server answers PINGs at once whatever it is doing, so a busy server is not mistaken for a dead one.
+   */
+  pingIntervalMs?: number;
+  /** Unanswered PINGs before the connection is dropped and reopened (default 2). */
+  maxPingOut?: number;
   /** At most this many unacked messages per group on the server (`max_ack_pending`, default 10 000). */
   maxAckPending?: number;
   user?: string;
@@ -36,6 +45,8 @@ export interface ResolvedNatsOptions {
   ackWaitMs: number;
   duplicateWindowMs: number;
   requestTimeoutMs: number;
+  pingIntervalMs: number;
+  maxPingOut: number;
   maxAckPending: number;
   user: string | undefined;
   pass: string | undefined;
@@ -77,6 +88,8 @@ export function resolveNatsOptions(options: NatsLogOptions = {}): ResolvedNatsOp
     ackWaitMs: int('ackWaitMs', 30_000, 1_000, 3_600_000),
     duplicateWindowMs: int('duplicateWindowMs', 120_000, 1_000, 7 * 86_400_000),
     requestTimeoutMs: int('requestTimeoutMs', 5_000, 100, 600_000),
+    pingIntervalMs: int('pingIntervalMs', 5_000, 500, 600_000),
+    maxPingOut: int('maxPingOut', 2, 1, 100),
     maxAckPending: int('maxAckPending', 10_000, 1, 1_000_000),
     user: text('user'),
     pass: text('pass'),

@@ -1,4 +1,4 @@
-import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 export interface Pulled {
   messages: Msg[];
@@ -6,29 +6,84 @@ export interface Pulled {
   answered: boolean;
 }
 
+export interface LateAnswers {
+  /** Takes a message that answered a pull after it had given up. */
+  onLate(msg: Msg): void;
+  /** How long a timed-out pull keeps listening (the consumer's `ack_wait`: after that the server redelivers anyway). */
+  lingerMs: number;
+}
+
 /**
- * One pull request (`no_wait`) on a consumer: what is available now, up to `batch`. The server
- * ends the batch with a status (404 nothing, 408 fewer than asked, 409 limits) or sends `batch`.
+ * Pull requests (`no_wait`) on one consumer, each answered on its own inbox. A pull ends when the
+ * server ends its batch with a status (404 nothing, 408 fewer than asked, 409 limits), sends
+ * `batch` messages, or after `timeoutMs`. (Delivered messages carry their stream subject, not the
+ * inbox's, so only the subscription tells which pull they answer.)
+ *
+ * With `late`, a pull that timed out keeps its inbox until its batch ends or `lingerMs` passes: the
+ * server may still answer a request a stalled network held, and those messages, sent into a dead
+ * inbox, would stay leased on the server until `ack_wait`. They go to `onLate` instead.
  */
-export function pull(nc: NatsConnection, stream: string, consumer: string, batch: number, timeoutMs: number): Promise<Pulled> {
-  const inbox = createInbox();
-  const messages: Msg[] = [];
-  return new Promise<Pulled>((resolve) => {
+export class Puller {
+  private readonly lingering = new Set<Subscription>();
+
+  constructor(private readonly nc: NatsConnection, readonly stream: string, readonly consumer: string, private readonly late?: LateAnswers) {}
+
+  /** What is available now, up to `batch`. */
+  pull(batch: number, timeoutMs: number): Promise<Pulled> {
+    const messages: Msg[] = [];
     let answered = false;
-    const finish = (): void => {
-      clearTimeout(timer);
-      sub.unsubscribe();
-      resolve({ messages, answered });
-    };
-    const sub = nc.subscribe(inbox, {
-      callback: (_error, msg) => {
-        answered = true;
-        if (msg.headers?.code) { finish(); return; }
-        messages.push(msg);
-        if (messages.length >= batch) finish();
-      },
+    let late = false;
+    let lateCount = 0;
+    return new Promise<Pulled>((resolve) => {
+      const inbox = createInbox();
+      const finish = (timedOut: boolean): void => {
+        clearTimeout(timer);
+        resolve({ messages, answered });
+        if (timedOut && this.late && !sub.isClosed()) {
+          late = true;
+          this.lingering.add(sub);
+          const linger = setTimeout(() => this.drop(sub), this.late.lingerMs);
+          linger.unref();
+          void sub.closed.then(() => clearTimeout(linger));
+        } else {
+          sub.unsubscribe();
+        }
+      };
+      const sub = this.nc.subscribe(inbox, {
+        callback: (_error, msg) => {
+          answered = true;
+          if (late) {
+            // The batch of a pull that gave up: its status or its last message ends it.
+            if (!msg.headers?.code && msg.reply) this.late!.onLate(msg);
+            if (msg.headers?.code || messages.length + ++lateCount >= batch) this.drop(sub);
+            return;
+          }
+          if (msg.headers?.code) { finish(false); return; }
+          messages.push(msg);
+          if (messages.length >= batch) finish(false);
+        },
+      });
+      const timer = setTimeout(() => finish(true), timeoutMs);
+      try {
+        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`, JSON.stringify({ batch, no_wait: true }), { reply: inbox });
+      } catch {
+        finish(false); // the connection is closed: nothing was asked
+      }
     });
-    const timer = setTimeout(finish, timeoutMs);
-    nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch, no_wait: true }), { reply: inbox });
-  });
+  }
+
+  /** Stops listening for late answers; pulls still waiting end at their timeout. */
+  close(): void {
+    for (const sub of [...this.lingering]) this.drop(sub);
+  }
+
+  private drop(sub: Subscription): void {
+    this.lingering.delete(sub);
+    if (!sub.isClosed()) sub.unsubscribe();
+  }
+}
+
+/** One pull on a consumer whose late answers need nothing (an ephemeral consumer without acks). */
+export function pull(nc: NatsConnection, stream: string, consumer: string, batch: number, timeoutMs: number): Promise<Pulled> {
+  return new Puller(nc, stream, consumer).pull(batch, timeoutMs);
 }

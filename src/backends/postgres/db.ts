@@ -4,6 +4,8 @@ import { fromPg } from './errors.js';
 import { redact, type ResolvedOptions } from './options.js';
 
 const INT8 = 20;
+/** The longest timer Node keeps: a query given it is, in effect, not limited. */
+const UNLIMITED_MS = 2 ** 31 - 1;
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -42,11 +44,20 @@ export class Db {
     this.pool.on('error', () => undefined);
   }
 
+  /**
+   * A query unanswered for `queryTimeoutMs` fails ("Query read timeout", HERALD_E_UNAVAILABLE):
+   * the pool's `query` then destroys that connection (`release(err)`), and `session` does too, so a
+   * connection black-holed by a partition is dropped instead of handed out again. TCP keepalive
+   * (`keepAliveMs` before the first probe) also lets the kernel drop dead idle ones, slowly.
+   */
   config(max: number): pg.PoolConfig {
     return {
       connectionString: this.options.connectionString,
       max,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
+      ...(this.options.queryTimeoutMs > 0 ? { query_timeout: this.options.queryTimeoutMs } : {}),
+      keepAlive: true,
+      keepAliveInitialDelayMillis: this.options.keepAliveMs,
       application_name: 'herald',
       types,
     };
@@ -65,8 +76,11 @@ export class Db {
     }
   }
 
-  /** Runs `work` on one connection of the pool; a failure is mapped, a broken connection discarded. */
-  async session<T>(doing: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` on one connection of the pool; a failure is mapped, a broken connection discarded.
+   * `unlimited`: no query timeout (schema migrations, which may wait for another process's).
+   */
+  async session<T>(doing: string, work: (sql: Sql) => Promise<T>, options: { unlimited?: boolean } = {}): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -80,7 +94,7 @@ export class Db {
     const onError = (error: Error): void => { broken ??= error; };
     client.on('error', onError);
     try {
-      return await work(client);
+      return await work(options.unlimited ? unlimited(client) : client);
     } catch (error) {
       const mapped = fromPg(error, doing, this.where);
       if (mapped instanceof HeraldError && mapped.code === 'HERALD_E_UNAVAILABLE') broken = mapped;
@@ -100,7 +114,10 @@ export class Db {
         await sql.query('COMMIT');
         return result;
       } catch (error) {
-        await sql.query('ROLLBACK').catch(() => undefined);
+        // A lost or timed-out connection is destroyed (the server rolls back): a ROLLBACK sent on
+        // it would only wait for its own timeout.
+        const lost = fromPg(error, doing, this.where);
+        if (!(lost instanceof HeraldError && lost.code === 'HERALD_E_UNAVAILABLE')) await sql.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
@@ -109,6 +126,12 @@ export class Db {
   async end(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** `client` with every query's timeout lifted (text and values only, which is all migrations use). */
+function unlimited(client: pg.PoolClient): Sql {
+  const query = (text: string, values?: unknown[]): Promise<pg.QueryResult> => client.query({ text, values, query_timeout: UNLIMITED_MS } as pg.QueryConfig);
+  return { query } as unknown as Sql;
 }
 
 export async function rows<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[] = []): Promise<R[]> {

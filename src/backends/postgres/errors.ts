@@ -28,7 +28,7 @@ function messageOf(error: unknown): string {
 }
 
 /** Messages node-postgres gives for a lost or refused connection (no SQLSTATE, no errno). */
-const CONNECTION_LOST = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i;
+const CONNECTION_LOST = /Query read timeout|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i;
 
 /** The HeraldError for a failure of the driver while `doing`; `where` is the redacted server URL. */
 export function fromPg(error: unknown, doing: string, where: string): unknown {

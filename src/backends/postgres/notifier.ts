@@ -22,6 +22,7 @@ export class Notifier {
   private client: pg.Client | undefined;
   private opening: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private pinger: NodeJS.Timeout | undefined;
   private closed = false;
 
   private readonly pending = new Set<string>();
@@ -65,9 +66,10 @@ export class Notifier {
     await this.announcing;
     clearTimeout(this.timer);
     await this.opening;
+    clearInterval(this.pinger);
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    if (client) await endClient(client);
   }
 
   private listen(): void {
@@ -88,15 +90,36 @@ export class Notifier {
       await client.query(`LISTEN "herald:${this.db.options.schema}"`);
       if (this.closed) { await client.end(); return; }
       this.client = client;
+      this.watch(client);
     } catch {
-      await client.end().catch(() => undefined);
+      await endClient(client);
       this.retry();
     }
+  }
+
+  /**
+   * An idle LISTEN connection silently lost in a partition would never say so (no query, no
+   * error): a `SELECT 1` every `keepAliveMs`, limited by the query timeout, finds it out; the
+   * connection is then destroyed and reopened.
+   */
+  private watch(client: pg.Client): void {
+    let pinging = false;
+    clearInterval(this.pinger);
+    this.pinger = setInterval(() => {
+      if (pinging || this.client !== client) return;
+      pinging = true;
+      client.query('SELECT 1').then(() => { pinging = false; }, () => {
+        this.lost(client);
+        void endClient(client);
+      });
+    }, this.db.options.keepAliveMs);
+    this.pinger.unref();
   }
 
   private lost(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = undefined;
+    clearInterval(this.pinger);
     this.retry();
   }
 
@@ -106,6 +129,17 @@ export class Notifier {
     this.timer = setTimeout(() => this.listen(), RECONNECT_MS);
     this.timer.unref();
   }
+}
+
+/** Ends `client`, destroying its socket if the server does not answer the goodbye within a second (a dead connection). */
+async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const destroy = (): void => (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise<void>((resolve) => { timer = setTimeout(() => { destroy(); resolve(); }, 1000); }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** A SQL string literal (topic and schema names are validated; quoting keeps it safe regardless). */

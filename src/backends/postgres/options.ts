@@ -15,6 +15,19 @@ export interface PostgresLogOptions {
   /** How long to wait for a connection to the server before HERALD_E_UNAVAILABLE (default 5000 ms). */
   connectTimeoutMs?: number;
   /**
+   * Client-side limit of one query (default 15,000 ms; 0: none). A query unanswered for this long
+   * fails with HERALD_E_UNAVAILABLE (outcome unknown) and its connection is destroyed, not reused:
+   * the only way to notice a connection silently lost in a network partition (TCP keepalive alone
+   * takes ~11 min on Linux). Keep it above your slowest legitimate query (herald's appends, fetches
+   * and retention chunks take milliseconds; schema migrations are never limited).
+   */
+  queryTimeoutMs?: number;
+  /**
+   * How often the LISTEN connection (onAppend wake-ups) is checked with a `SELECT 1`, and the TCP
+   * keepalive delay of every connection (default 5000 ms).
+   */
+  keepAliveMs?: number;
+  /**
    * Time source for append times, leases and retention. Default: the database server's clock, so
    * every process leases by the same clock (tests pass a virtual clock).
    */
@@ -34,6 +47,8 @@ export interface ResolvedOptions {
   schema: string;
   poolSize: number;
   connectTimeoutMs: number;
+  queryTimeoutMs: number;
+  keepAliveMs: number;
   clock: Clock | undefined;
   streamTopic: StreamTopic | undefined;
   requireDurable: boolean;
@@ -52,7 +67,7 @@ export function resolveOptions(options: PostgresLogOptions): ResolvedOptions {
   if (typeof schema !== 'string' || !SCHEMA.test(schema) || schema.startsWith('pg_')) {
     throw invalidArgument(`schema must be 1-48 lower-case letters, digits or '_' starting with a letter or '_' (not pg_), got ${JSON.stringify(schema)}`, { field: 'schema' });
   }
-  const int = (name: 'poolSize' | 'connectTimeoutMs', fallback: number, min: number, max: number): number => {
+  const int = (name: 'poolSize' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'keepAliveMs', fallback: number, min: number, max: number): number => {
     const value = options[name] ?? fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw invalidArgument(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, { field: name });
@@ -71,6 +86,8 @@ export function resolveOptions(options: PostgresLogOptions): ResolvedOptions {
     schema,
     poolSize: int('poolSize', 5, 1, 1000),
     connectTimeoutMs: int('connectTimeoutMs', 5000, 1, 600_000),
+    queryTimeoutMs: int('queryTimeoutMs', 15_000, 0, 3_600_000),
+    keepAliveMs: int('keepAliveMs', 5000, 1000, 600_000),
     clock,
     streamTopic: options.streamTopic,
     requireDurable,

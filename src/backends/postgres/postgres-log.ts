@@ -63,7 +63,7 @@ export class PostgresLog implements StreamLog {
   /** Brings the schema up to the latest migration (openPostgresLog does this); returns the versions applied. */
   async migrate(): Promise<number[]> {
     this.assertOpen();
-    return this.db.session(`migrating schema ${this.schema}`, (sql) => migrate(sql, this.schema));
+    return this.db.session(`migrating schema ${this.schema}`, (sql) => migrate(sql, this.schema), { unlimited: true });
   }
 
   /** Reads fsync and synchronous_commit: labels the log not durable, or refuses with `requireDurable`. */

@@ -17,9 +17,13 @@ function rejects(options: unknown, field: string): void {
 }
 
 describe('postgres options', () => {
-  it('defaults: schema herald, 5 connections, 5 s connect timeout, the server clock', () => {
+  it('defaults: schema herald, 5 connections, 5 s connect timeout, 15 s query timeout, 5 s keepalive, the server clock', () => {
     const o = resolveOptions({ connectionString: URL_ });
-    assert.deepEqual(o, { connectionString: URL_, schema: 'herald', poolSize: 5, connectTimeoutMs: 5000, clock: undefined, streamTopic: undefined, requireDurable: false });
+    assert.deepEqual(o, {
+      connectionString: URL_, schema: 'herald', poolSize: 5, connectTimeoutMs: 5000, queryTimeoutMs: 15_000, keepAliveMs: 5000,
+      clock: undefined, streamTopic: undefined, requireDurable: false,
+    });
+    assert.equal(resolveOptions({ connectionString: URL_, queryTimeoutMs: 0 }).queryTimeoutMs, 0, '0: no query timeout');
   });
 
   it('rejects each malformed option, naming the field', () => {
@@ -29,6 +33,8 @@ describe('postgres options', () => {
     for (const schema of ['', 'Herald', '1abc', 'a-b', 'pg_catalog', 'x'.repeat(49), 'a"b', 7]) rejects({ connectionString: URL_, schema }, 'schema');
     for (const poolSize of [0, -1, 1.5, '3', 1001]) rejects({ connectionString: URL_, poolSize }, 'poolSize');
     for (const connectTimeoutMs of [0, Number.NaN, 'soon']) rejects({ connectionString: URL_, connectTimeoutMs }, 'connectTimeoutMs');
+    for (const queryTimeoutMs of [-1, 1.5, '15s', 3_600_001]) rejects({ connectionString: URL_, queryTimeoutMs }, 'queryTimeoutMs');
+    for (const keepAliveMs of [0, 999, '5s']) rejects({ connectionString: URL_, keepAliveMs }, 'keepAliveMs');
     rejects({ connectionString: URL_, clock: {} }, 'clock');
   });
 
@@ -45,7 +51,7 @@ describe('postgres error mapping', () => {
   const pgError = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
 
   it('connection failures are HERALD_E_UNAVAILABLE (retryable) and name the redacted server', () => {
-    for (const error of [pgError('ECONNREFUSED'), pgError('08006'), pgError('57P01'), pgError('53300'), new Error('Connection terminated unexpectedly')]) {
+    for (const error of [pgError('ECONNREFUSED'), pgError('08006'), pgError('57P01'), pgError('53300'), new Error('Connection terminated unexpectedly'), new Error('Query read timeout')]) {
       const mapped = fromPg(error, 'appending to orders', where);
       assert.ok(mapped instanceof HeraldError, String(error));
       assert.equal(mapped.code, 'HERALD_E_UNAVAILABLE');

@@ -19,8 +19,22 @@ export interface RabbitLogOptions {
   streamRetention?: { maxAge?: string; maxLengthBytes?: number };
   /** How many recent event bodies each topic keeps in memory to serve fetches without a stream read (default 10,000). */
   cacheEvents?: number;
-  /** Give up on a connection attempt or an operation after this many ms (default 30,000). */
+  /** Give up on an operation after this many ms (default 30,000). */
   timeoutMs?: number;
+  /**
+   * Give up on a connection attempt (TCP and the AMQP handshake) after this many ms (default
+   * 10,000, at most `timeoutMs`): a reconnection into a partition that still lasts fails soon
+   * enough for the next attempt to find the network back.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * The AMQP heartbeat asked of the broker, in seconds (default 5; the broker's own default is 60).
+   * A connection that receives nothing for two heartbeats is taken for dead and replaced, so one
+   * silently lost in a partition is noticed in ~10-15 s. Heartbeats are answered by the broker's
+   * connection process whatever the queues do, and amqplib counts any frame as one, so a long
+   * publish or a slow stream read does not trip it. A `heartbeat` parameter in `url` wins.
+   */
+  heartbeatSeconds?: number;
 }
 
 export interface ResolvedOptions {
@@ -30,6 +44,8 @@ export interface ResolvedOptions {
   streamArguments: Record<string, unknown>;
   cacheEvents: number;
   timeoutMs: number;
+  connectTimeoutMs: number;
+  heartbeatSeconds: number;
 }
 
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
@@ -39,6 +55,12 @@ function positiveInt(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalidArgument(`${field} must be a positive integer`, { field });
   return value;
+}
+
+function heartbeat(value: unknown): number {
+  const seconds = positiveInt(value, 'heartbeatSeconds', 5);
+  if (seconds > 600) throw invalidArgument('heartbeatSeconds must be at most 600', { field: 'heartbeatSeconds' });
+  return seconds;
 }
 
 export function resolveOptions(options: RabbitLogOptions): ResolvedOptions {
@@ -64,12 +86,15 @@ export function resolveOptions(options: RabbitLogOptions): ResolvedOptions {
       streamArguments['x-max-length-bytes'] = positiveInt(retention.maxLengthBytes, 'streamRetention.maxLengthBytes', 0);
     }
   }
+  const timeoutMs = positiveInt(options.timeoutMs, 'timeoutMs', 30_000);
   return {
     url,
     prefix,
     clock: options.clock,
     streamArguments,
     cacheEvents: positiveInt(options.cacheEvents, 'cacheEvents', 10_000),
-    timeoutMs: positiveInt(options.timeoutMs, 'timeoutMs', 30_000),
+    timeoutMs,
+    connectTimeoutMs: positiveInt(options.connectTimeoutMs, 'connectTimeoutMs', Math.min(10_000, timeoutMs)),
+    heartbeatSeconds: heartbeat(options.heartbeatSeconds),
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redactUrl } from './errors.js';
 import { resolveOptions, type RabbitLogOptions } from './options.js';
+import { withHeartbeat } from './session.js';
 
 const url = 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -20,6 +21,9 @@ describe('rabbitmq options', () => {
     assert.equal(r.prefix, 'herald');
     assert.equal(r.cacheEvents, 10_000);
     assert.equal(r.timeoutMs, 30_000);
+    assert.equal(r.connectTimeoutMs, 10_000);
+    assert.equal(resolveOptions({ url, timeoutMs: 4000 }).connectTimeoutMs, 4000, 'never above timeoutMs by default');
+    assert.equal(r.heartbeatSeconds, 5, 'a dead connection is noticed in ~10-15 s, not the broker default 60 s x 2');
     assert.deepEqual(r.streamArguments, { 'x-queue-type': 'stream', 'x-max-age': '7D', 'x-max-length-bytes': 1_000_000 });
   });
 
@@ -35,6 +39,14 @@ describe('rabbitmq options', () => {
     rejects({ url, streamRetention: { maxLengthBytes: 0 } }, 'streamRetention.maxLengthBytes');
     rejects({ url, cacheEvents: 0 }, 'cacheEvents');
     rejects({ url, timeoutMs: 1.5 }, 'timeoutMs');
+    rejects({ url, connectTimeoutMs: 0 }, 'connectTimeoutMs');
+    for (const heartbeatSeconds of [0, 1.5, '5', 601]) rejects({ url, heartbeatSeconds }, 'heartbeatSeconds');
+  });
+
+  it('asks the broker for the heartbeat in the URL, unless the URL names one', () => {
+    assert.equal(withHeartbeat('amqp://u:p@h:5672/vh', 5), 'amqp://u:p@h:5672/vh?heartbeat=5');
+    assert.equal(withHeartbeat('amqp://h/vh?frameMax=0', 7), 'amqp://h/vh?frameMax=0&heartbeat=7');
+    assert.equal(withHeartbeat('amqp://h?heartbeat=30', 5), 'amqp://h?heartbeat=30');
   });
 
   it('redacts passwords from URLs', () => {

@@ -43,7 +43,7 @@ export class RabbitLog implements EventLog {
 
   /** One connection and what hangs on it: the catalog's tail; topic replicas are opened on demand. */
   private static async connect(resolved: ResolvedOptions): Promise<{ session: Session; catalog: Catalog; ctx: ReplicaContext }> {
-    const session = await Session.open(resolved.url, resolved.timeoutMs);
+    const session = await Session.open(resolved.url, resolved.connectTimeoutMs, resolved.heartbeatSeconds);
     try {
       const tags = new Tags(randomUUID());
       const catalog = await Catalog.open(session, resolved.prefix, tags, resolved.timeoutMs);

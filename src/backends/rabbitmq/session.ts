@@ -25,10 +25,15 @@ export class Session {
     });
   }
 
-  static async open(url: string, timeoutMs: number): Promise<Session> {
+  /**
+   * `heartbeatSeconds`: the heartbeat asked of the broker (options.ts), unless `url` names one.
+   * amqplib closes a connection that received nothing for two heartbeats ('error', then 'close'):
+   * the session fails and the log reconnects, instead of waiting on a dead socket.
+   */
+  static async open(url: string, timeoutMs: number, heartbeatSeconds = 5): Promise<Session> {
     let conn: ChannelModel | undefined;
     try {
-      conn = await amqp.connect(url, { noDelay: true, timeout: timeoutMs });
+      conn = await amqp.connect(withHeartbeat(url, heartbeatSeconds), { noDelay: true, timeout: timeoutMs });
       const publisher = await conn.createConfirmChannel();
       return new Session(conn, publisher, url);
     } catch (error) {
@@ -203,6 +208,14 @@ export class Session {
 
 export interface StreamConsumer {
   stop(): Promise<void>;
+}
+
+/** `url` with `heartbeat=<seconds>` added to its query, unless it has one. */
+export function withHeartbeat(url: string, seconds: number): string {
+  if (/[?&]heartbeat=/.test(url)) return url;
+  const hash = url.indexOf('#');
+  const [base, fragment] = hash === -1 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  return `${base}${base.includes('?') ? '&' : '?'}heartbeat=${seconds}${fragment}`;
 }
 
 /**

@@ -13,18 +13,39 @@ export interface Persistence {
   maxmemoryPolicy: string;
 }
 
+/**
+ * A connection silently lost (a partition that never sends a reset) is noticed by ioredis's
+ * `socketTimeout`: with calls waiting and nothing received for `socketTimeoutMs`, the socket is
+ * destroyed and reopened, the waiting calls resent on the new one. `commandTimeout` bounds each
+ * call above that (a call still fails if reconnecting does not help). herald sends no blocking
+ * command, so no legitimate call stays silent that long. `keepAlive` pings idle connections.
+ */
 export function createClient(options: ResolvedRedisOptions): Redis {
   const client = new Redis(options.url, {
     lazyConnect: true,
     enableAutoPipelining: true,
     connectTimeout: options.connectTimeoutMs,
+    socketTimeout: options.socketTimeoutMs,
+    commandTimeout: options.commandTimeoutMs,
     // A call fails (HERALD_E_UNAVAILABLE, retryable) instead of queueing for long while the server is away.
     maxRetriesPerRequest: 2,
     protocol: 2,
     connectionName: 'herald',
   });
   client.on('error', () => undefined); // failures reach the calls that meet them; no unhandled 'error' events
+  keepAlive(client, options.keepAliveMs);
   return client;
+}
+
+/**
+ * PINGs `client` every `everyMs` while it is ready, so that an idle connection (the onAppend
+ * subscriber, which never sends anything) gets a call to wait for, and `socketTimeout` a silence
+ * to notice. Valid in subscriber mode. Stops when the client ends.
+ */
+export function keepAlive(client: Redis, everyMs: number): void {
+  const timer = setInterval(() => { if (client.status === 'ready') client.ping().catch(() => undefined); }, everyMs);
+  timer.unref();
+  client.once('end', () => clearInterval(timer));
 }
 
 /** Connects, or throws HERALD_E_UNAVAILABLE naming the server without its credentials. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keepAlive } from './connection.js';
 
 /**
  * onAppend across processes: the append and requeue scripts PUBLISH on the topic's channel, and
@@ -10,7 +11,7 @@ export class AppendNotifier {
   private subscriber: Redis | undefined;
   private readonly listeners = new Map<string, Set<() => void>>();
 
-  constructor(private readonly client: Redis) {}
+  constructor(private readonly client: Redis, private readonly keepAliveMs: number) {}
 
   on(channel: string, listener: () => void): () => void {
     let set = this.listeners.get(channel);
@@ -45,6 +46,8 @@ export class AppendNotifier {
     if (!this.subscriber) {
       const subscriber = this.client.duplicate({ enableAutoPipelining: false });
       subscriber.on('error', () => undefined);
+      // The duplicate keeps socketTimeout; PINGs give the idle subscriber something to time out on.
+      keepAlive(subscriber, this.keepAliveMs);
       subscriber.on('message', (channel: string) => this.listeners.get(channel)?.forEach((listener) => listener()));
       this.subscriber = subscriber;
     }

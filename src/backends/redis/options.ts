@@ -11,6 +11,17 @@ export interface RedisLogOptions {
   /** How long opening waits for the server, in ms (default 5000). */
   connectTimeoutMs?: number;
   /**
+   * While calls wait for answers, how long the connection may stay silent before it is taken for
+   * dead, destroyed and reopened (default 15,000 ms). The waiting calls are sent again on the new
+   * connection (appends are deduplicated by id, settles fenced by lease). herald never sends a
+   * blocking command and its scripts run in milliseconds, so only a lost connection stays this quiet.
+   */
+  socketTimeoutMs?: number;
+  /** A call not answered within this many ms fails with HERALD_E_UNAVAILABLE, outcome unknown (default 30,000: above `socketTimeoutMs` and a reconnect). */
+  commandTimeoutMs?: number;
+  /** An idle connection (the subscriber for onAppend, a quiet log) is checked with a PING this often (default 5000 ms). */
+  keepAliveMs?: number;
+  /**
    * Refuse to open (HERALD_E_UNSUPPORTED) when the server's settings can lose acknowledged
    * appends (no AOF, `appendfsync no`, an `allkeys-*` eviction policy). Default false: the log
    * opens and reports `capabilities.durable: false`.
@@ -23,6 +34,9 @@ export interface ResolvedRedisOptions {
   prefix: string;
   clock: Clock | undefined;
   connectTimeoutMs: number;
+  socketTimeoutMs: number;
+  commandTimeoutMs: number;
+  keepAliveMs: number;
   requireDurable: boolean;
 }
 
@@ -41,13 +55,20 @@ export function resolveOptions(options: RedisLogOptions = {}): ResolvedRedisOpti
   }
   const clock = options.clock;
   if (clock !== undefined && typeof clock?.now !== 'function') throw invalidArgument('clock must have a now() method', { field: 'clock' });
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-  if (typeof connectTimeoutMs !== 'number' || !Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
-    throw invalidArgument('connectTimeoutMs must be a positive integer', { field: 'connectTimeoutMs' });
-  }
+  const ms = (field: 'connectTimeoutMs' | 'socketTimeoutMs' | 'commandTimeoutMs' | 'keepAliveMs', fallback: number, min = 1): number => {
+    const value = options[field] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 3_600_000) {
+      throw invalidArgument(`${field} must be an integer from ${min} to 3600000 (ms)`, { field });
+    }
+    return value;
+  };
+  const connectTimeoutMs = ms('connectTimeoutMs', 5000);
+  const socketTimeoutMs = ms('socketTimeoutMs', 15_000, 1000);
+  const commandTimeoutMs = ms('commandTimeoutMs', 30_000, 1000);
+  const keepAliveMs = ms('keepAliveMs', 5000, 1000);
   const requireDurable = options.requireDurable ?? false;
   if (typeof requireDurable !== 'boolean') throw invalidArgument('requireDurable must be a boolean', { field: 'requireDurable' });
-  return { url, prefix, clock, connectTimeoutMs, requireDurable };
+  return { url, prefix, clock, connectTimeoutMs, socketTimeoutMs, commandTimeoutMs, keepAliveMs, requireDurable };
 }
 
 /** The URL with its password (and a user-only credential) replaced by `***`, fit for messages. */

@@ -15,8 +15,11 @@ const fieldOf = (options: unknown): unknown => {
 };
 
 describe('redis options', () => {
-  it('defaults to the local server under the prefix `herald`, on the server clock', () => {
-    assert.deepEqual(resolveOptions(), { url: 'redis://127.0.0.1:6379', prefix: 'herald', clock: undefined, connectTimeoutMs: 5000, requireDurable: false });
+  it('defaults to the local server under the prefix `herald`, on the server clock, dead connections noticed in 15 s', () => {
+    assert.deepEqual(resolveOptions(), {
+      url: 'redis://127.0.0.1:6379', prefix: 'herald', clock: undefined, connectTimeoutMs: 5000,
+      socketTimeoutMs: 15_000, commandTimeoutMs: 30_000, keepAliveMs: 5000, requireDurable: false,
+    });
   });
 
   it('rejects malformed options, naming the field', () => {
@@ -29,6 +32,9 @@ describe('redis options', () => {
     assert.equal(fieldOf({ clock: {} }), 'clock');
     assert.equal(fieldOf({ connectTimeoutMs: 0 }), 'connectTimeoutMs');
     assert.equal(fieldOf({ connectTimeoutMs: 1.5 }), 'connectTimeoutMs');
+    for (const field of ['socketTimeoutMs', 'commandTimeoutMs', 'keepAliveMs']) {
+      for (const value of [999, 1.5e3 + 0.5, '10s', 3_600_001]) assert.equal(fieldOf({ [field]: value }), field, `${field}: ${String(value)}`);
+    }
     assert.equal(fieldOf(null), 'options');
     assert.equal(fieldOf({ url: 'rediss://u:p@h:6380/2', prefix: 'app:prod-1.x' }), undefined);
   });

@@ -36,7 +36,7 @@ export class RedisLog implements EventLog {
 
   private constructor(private readonly client: Redis, private readonly options: ResolvedRedisOptions, readonly persistence: Persistence) {
     this.capabilities = { durable: persistence.durable, keyOrder: true, transactionalAck: false, readByTime: true, contiguousPositions: true };
-    this.notifier = new AppendNotifier(client);
+    this.notifier = new AppendNotifier(client, options.keepAliveMs);
   }
 
   /** Connects and reads the server's persistence settings (they decide `capabilities.durable`). */
