@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { subscribe, subscribeTransactional } from '../../src/consumer/subscribe.js';
 import { createEvent } from '../../src/core/envelope.js';
+import { writeLine } from '../reliability/write-line.js';
 
 const [, , path, runId, mode] = process.argv;
 if (!path || !runId) throw new Error('usage: child.js <db> <runId> [drain]');
@@ -21,7 +22,7 @@ setup.pragma('journal_mode = WAL');
 setup.exec('CREATE TABLE IF NOT EXISTS effects (id TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL)');
 setup.close();
 const log = await openSqliteLog({ path, durability: 'fsync' });
-const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+const out = writeLine; // synchronous: a line is in the pipe before the ack that follows it
 
 // Kills make leases expire, which counts attempts: never dead-letter here.
 const quick = { pollInterval: 20, lease: 1_000, maxInFlight: 64, concurrency: 4, maxAttempts: 1_000_000 } as const;

@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { defineWorkflow, startWorkflowRunner } from '../../src/workflow/index.js';
+import { writeLine } from '../reliability/write-line.js';
 
 const [, , path, effectsPath, count, mode] = process.argv;
 if (!path || !effectsPath || !count) throw new Error('usage: workflow-child.js <db> <effects-db> <n> [drain]');
@@ -38,7 +39,7 @@ const log = await openSqliteLog({ path, durability: 'fsync' });
 const runner = await startWorkflowRunner(log, { workflows: [crashy], pollInterval: 20, lease: 1_000, concurrency: 8 });
 const n = Number(count);
 for (let i = 0; i < n; i++) await runner.start(crashy, { n: i }, { id: `i${i}` });
-process.stdout.write(`STARTED ${(await runner.list({ workflow: 'crashy', status: 'completed', limit: 1_000 })).length}\n`);
+writeLine(`STARTED ${(await runner.list({ workflow: 'crashy', status: 'completed', limit: 1_000 })).length}`);
 
 if (mode === 'drain') {
   const deadline = Date.now() + 120_000;
@@ -51,5 +52,5 @@ if (mode === 'drain') {
   await runner.close();
   await log.close();
   effects.close();
-  process.stdout.write('DRAINED\n');
+  writeLine('DRAINED');
 }

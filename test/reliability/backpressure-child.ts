@@ -11,12 +11,13 @@ import { once } from 'node:events';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { subscribe } from '../../src/consumer/subscribe.js';
 import { backlogEvent } from './backpressure-backlog.js';
+import { writeLine } from './write-line.js';
 
 const [, , path, seconds, rate, producers] = process.argv;
 if (!path) throw new Error('usage: backpressure-child.js <db> <seconds> <rate> <producers>');
 const runMs = Number(seconds) * 1000;
 const intervalMs = 1000 / Number(rate);
-const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+const out = writeLine; // synchronous: a line is in the pipe before the ack that follows it
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // A full GC before the baseline and before each STAT (the parent samples VmRSS when it reads

@@ -13,11 +13,12 @@ import type Database from 'better-sqlite3';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { subscribe, subscribeTransactional } from '../../src/consumer/subscribe.js';
 import { keyOf } from '../../src/core/envelope.js';
+import { writeLine } from './write-line.js';
 
 const [, , path, maxInFlight, leaseMs, handlerMs] = process.argv;
 if (!path || !maxInFlight || !leaseMs || !handlerMs) throw new Error('usage: consumer-kill-child.js <db> <maxInFlight> <leaseMs> <handlerMs>');
 const log = await openSqliteLog({ path });
-const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+const out = writeLine; // synchronous: a line is in the pipe before the ack that follows it
 // Kills make leases expire, which counts attempts: never dead-letter here.
 const options = { pollInterval: 20, lease: Number(leaseMs), maxInFlight: Number(maxInFlight), concurrency: 8, maxAttempts: 1_000_000 } as const;
 

@@ -25,23 +25,6 @@ export function copyDatabase(from: string, dir: string, withWal: boolean): strin
   return to;
 }
 
-/**
- * Writes a line to stdout at once (one write(2), in order with what the process does next) for a
- * parent reading a child's report. stdout may be a non-blocking pipe: EAGAIN means the parent has
- * not drained it yet, so try again rather than die.
- */
-export function writeLine(line: string): void {
-  const buf = Buffer.from(`${line}\n`);
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
-  }
-}
-
 /** XORs one byte of a file with `mask` in place. */
 export function xorByte(path: string, at: number, mask: number): void {
   const fd = openSync(path, 'r+');

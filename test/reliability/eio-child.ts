@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { createEvent } from '../../src/core/envelope.js';
 import { HeraldError } from '../../src/core/errors.js';
-import { writeLine as say } from './damage.js';
+import { writeLine as say } from './write-line.js';
 
 const [, , path, topic, appends, window, after, mode] = process.argv;
 if (!path || !topic || (mode !== 'wal' && mode !== 'checkpoint')) throw new Error('usage: eio-child.js <db> <topic> <appends> <window> <after> <wal|checkpoint>');

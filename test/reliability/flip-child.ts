@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { HeraldError } from '../../src/core/errors.js';
-import { allRow, copyDatabase, streamRow, writeLine, xorByte, type Expected, type Row } from './damage.js';
+import { allRow, copyDatabase, streamRow, xorByte, type Expected, type Row } from './damage.js';
+import { writeLine } from './write-line.js';
 
 export interface FlipJob {
   source: string;

@@ -7,7 +7,7 @@
  */
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { createEvent } from '../../src/core/envelope.js';
-import { writeLine as mark } from './damage.js';
+import { writeLine as mark } from './write-line.js';
 
 const [, , path, durability, singles, batches, batchSize] = process.argv;
 if (!path || (durability !== 'fsync' && durability !== 'os')) throw new Error('usage: fsync-child.js <db> <fsync|os> <singles> <batches> <batchSize>');

@@ -9,11 +9,12 @@
 import type Database from 'better-sqlite3';
 import { openSqliteLog } from '../../src/backends/sqlite/index.js';
 import { subscribe, subscribeTransactional } from '../../src/consumer/subscribe.js';
+import { writeLine } from './write-line.js';
 
 const [, , path, leaseMs, blockMs] = process.argv;
 if (!path) throw new Error('usage: lease-child.js <db> <leaseMs> <blockMs>');
 const log = await openSqliteLog({ path });
-const out = (line: string): void => { process.stdout.write(`${line}\n`); };
+const out = writeLine; // synchronous: a line is in the pipe before the ack that follows it
 const options = { lease: Number(leaseMs), pollInterval: 20, maxAttempts: 1_000, concurrency: 8, backoff: { initial: 10, max: 50 } } as const;
 
 const alo = subscribe<{ block?: boolean }>(log, 'fence', { group: 'alo', ...options }, (event, ctx) => {

@@ -15,6 +15,7 @@ import { defineProjection, on } from '../../../src/eventstore/projection.js';
 import { startProjection } from '../../../src/eventstore/projection-runner.js';
 import { sqliteProjectionStore } from '../../../src/eventstore/projection-store-sqlite.js';
 import type { SqlDatabase } from '../../../src/eventstore/sql.js';
+import { writeLine } from '../../reliability/write-line.js';
 
 const [, , logPath, appPath, runId, mode] = process.argv;
 if (!logPath || !appPath || !runId) throw new Error('usage: crash-projection-child.js <log.db> <app.db> <runId> [drain]');
@@ -32,21 +33,21 @@ const seen = defineProjection<SqlDatabase>({
   })],
 });
 const runner = startProjection(seen, { log, store: sqliteProjectionStore(db), batchSize: 25, pollInterval: 20, maxAttempts: 1_000_000 });
-process.stdout.write('READY\n');
+writeLine('READY');
 
 if (mode === 'drain') {
   await runner.caughtUp({ timeout: 120_000 });
   await runner.close();
   await log.close();
   db.close();
-  process.stdout.write('DRAINED\n');
+  writeLine('DRAINED');
 } else {
   await Promise.all([0, 1, 2, 3].map(async (p) => {
     for (let seq = 0; ; seq++) {
       const size = 1 + (seq % 8);
-      process.stdout.write(`I ${p} ${seq} ${size}\n`); // synchronous on a pipe: logged before the append starts
+      writeLine(`I ${p} ${seq} ${size}`); // synchronous on a pipe: logged before the append starts
       const receipts = await log.append('crash', Array.from({ length: size }, (_, i) => createEvent({ id: `${runId}-${p}-${seq}-${i}`, type: 'crash.tick', data: { p } })));
-      process.stdout.write(receipts.map((r) => `A ${r.id} ${r.position}\n`).join(''));
+      writeLine(receipts.map((r) => `A ${r.id} ${r.position}`).join('\n'));
       await new Promise((r) => setTimeout(r, 1));
     }
   }));

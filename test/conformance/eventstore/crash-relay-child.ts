@@ -12,6 +12,7 @@ import { openSqliteLog } from '../../../src/backends/sqlite/index.js';
 import { createEvent } from '../../../src/core/envelope.js';
 import { sqliteOutbox } from '../../../src/eventstore/outbox-sqlite.js';
 import { startOutboxRelay } from '../../../src/eventstore/outbox-relay.js';
+import { writeLine } from '../../reliability/write-line.js';
 
 const [, , logPath, appPath, runId, mode] = process.argv;
 if (!logPath || !appPath || !runId) throw new Error('usage: crash-relay-child.js <log.db> <app.db> <runId> [drain]');
@@ -24,20 +25,20 @@ db.exec('CREATE TABLE IF NOT EXISTS orders (seq INTEGER PRIMARY KEY AUTOINCREMEN
 const outbox = sqliteOutbox(db);
 const relay = startOutboxRelay({ outbox, log, batchSize: 16, pollInterval: 20 });
 const insert = db.prepare('INSERT INTO orders (topic, ids) VALUES (?, ?)');
-process.stdout.write('READY\n');
+writeLine('READY');
 
 if (mode === 'drain') {
   await relay.flush({ timeout: 120_000 });
   await relay.close();
   await log.close();
   db.close();
-  process.stdout.write('DRAINED\n');
+  writeLine('DRAINED');
 } else {
   for (let i = 0; ; i++) {
     const topic = i % 3 === 0 ? 'payments' : 'orders';
     const events = Array.from({ length: 1 + (i % 4) }, (_, j) => createEvent({ id: `${runId}-${i}-${j}`, type: 'order.placed', data: { i, j } }));
     const fails = i % 7 === 6;
-    process.stdout.write(`I ${topic} ${events.map((e) => e.id).join(' ')}\n`);
+    writeLine(`I ${topic} ${events.map((e) => e.id).join(' ')}`);
     try {
       db.transaction(() => {
         insert.run(topic, JSON.stringify(events.map((e) => e.id)));
@@ -46,7 +47,7 @@ if (mode === 'drain') {
       })();
     } catch (error) {
       if (!fails) throw error;
-      process.stdout.write(`R ${events.map((e) => e.id).join(' ')}\n`);
+      writeLine(`R ${events.map((e) => e.id).join(' ')}`);
     }
     await new Promise((r) => setTimeout(r, 1));
   }

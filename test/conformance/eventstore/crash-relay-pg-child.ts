@@ -14,6 +14,7 @@ import { pgOutbox } from '../../../src/eventstore/outbox-pg.js';
 import { startOutboxRelay } from '../../../src/eventstore/outbox-relay.js';
 import { pgTransaction } from '../../../src/eventstore/pg-client.js';
 import { openAppPool } from './pg-pool.js';
+import { writeLine } from '../../reliability/write-line.js';
 
 const [, , schema, runId, mode] = process.argv;
 if (!schema || !runId) throw new Error('usage: crash-relay-pg-child.js <schema> <runId> [drain]');
@@ -23,20 +24,20 @@ const pool = await openAppPool(schema);
 await pool.query('CREATE TABLE IF NOT EXISTS orders (seq BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL, ids TEXT NOT NULL)');
 const outbox = pgOutbox(pool);
 const relays = [1, 2].map(() => startOutboxRelay({ outbox, log, batchSize: 16, pollInterval: 20 }));
-process.stdout.write('READY\n');
+writeLine('READY');
 
 if (mode === 'drain') {
   await Promise.all(relays.map((r) => r.flush({ timeout: 120_000 })));
   await Promise.all(relays.map((r) => r.close()));
   await log.close();
   await pool.end();
-  process.stdout.write('DRAINED\n');
+  writeLine('DRAINED');
 } else {
   for (let i = 0; ; i++) {
     const topic = i % 3 === 0 ? 'payments' : 'orders';
     const events = Array.from({ length: 1 + (i % 4) }, (_, j) => createEvent({ id: `${runId}-${i}-${j}`, type: 'order.placed', data: { i, j } }));
     const fails = i % 7 === 6;
-    process.stdout.write(`I ${topic} ${events.map((e) => e.id).join(' ')}\n`);
+    writeLine(`I ${topic} ${events.map((e) => e.id).join(' ')}`);
     try {
       await pgTransaction(pool, async (tx) => {
         await tx.query('INSERT INTO orders (topic, ids) VALUES ($1, $2)', [topic, JSON.stringify(events.map((e) => e.id))]);
@@ -45,7 +46,7 @@ if (mode === 'drain') {
       });
     } catch (error) {
       if (!fails) throw error;
-      process.stdout.write(`R ${events.map((e) => e.id).join(' ')}\n`);
+      writeLine(`R ${events.map((e) => e.id).join(' ')}`);
     }
     await new Promise((r) => setTimeout(r, 1));
   }
