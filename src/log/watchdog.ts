@@ -91,6 +91,20 @@ export class Watchdog {
     return (error) => this.end(id, error);
   }
 
+  /**
+   * A call made again and again in sequence (a read waiting for its next event): one entry,
+   * re-armed by `begin`, so the hot path allocates nothing per call.
+   */
+  repeated(operation: string, topic?: string): { begin: () => void; end: () => void; fail: (error: unknown) => void } {
+    const id = this.next++;
+    const call: Call = { operation, topic, started: 0 };
+    return {
+      begin: () => { call.started = this.now(); this.calls.set(id, call); },
+      end: () => { this.end(id, undefined); },
+      fail: (error) => { this.end(id, error); },
+    };
+  }
+
   /** Calls `listener` with every report; returns the unsubscribe. */
   onStall(listener: (report: StallReport) => void): () => void {
     this.listeners.add(listener);

@@ -45,17 +45,20 @@ export function watchLog(log: EventLog, options: WatchdogOptions = {}): EventLog
     return {
       [Symbol.asyncIterator]() {
         const it = iterable[Symbol.asyncIterator]();
-        // Only the wait for the next event is timed: the time the caller spends between events is its own.
-        const next = async (): Promise<IteratorResult<StoredEvent>> => {
-          const done = dog.begin('read', topic);
+        const call = dog.repeated('read', topic);
+        // Only the wait for the next event is timed: the time the caller spends between events is
+        // its own. The caller gets the backend's own promise: no extra await per event.
+        const next = (): Promise<IteratorResult<StoredEvent>> => {
+          call.begin();
+          let result: Promise<IteratorResult<StoredEvent>>;
           try {
-            const result = await it.next();
-            done();
-            return result;
+            result = it.next();
           } catch (error) {
-            done(error);
+            call.fail(error);
             throw error;
           }
+          result.then(call.end, call.fail);
+          return result;
         };
         const wrapped: AsyncIterator<StoredEvent> = { next };
         if (it.return) wrapped.return = (value?: unknown) => it.return!(value);
