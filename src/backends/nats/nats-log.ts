@@ -76,7 +76,7 @@ export class NatsLog implements EventLog {
     const info = await this.topicStore.info(topic);
     if (!info || info.state.messages === 0) return;
     const start = await this.startSeq(topic, options.from ?? 'earliest');
-    yield* readStream(this.nc, this.api, info.config.name, topic, start, options);
+    yield* readStream(this.nc, this.api, { stream: info.config.name, subject: info.config.subjects[0]!, topic, start, end: info.state.last_seq }, options);
   }
 
   async fetch(topic: string, group: string, options: FetchOptions): Promise<Delivery[]> {

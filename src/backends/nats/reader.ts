@@ -1,37 +1,82 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import { HeraldError } from '../../core/errors.js';
 import { pageSize } from '../../log/validate.js';
 import type { StoredEvent } from '../../log/types.js';
-import type { JetStreamApi } from './jetstream-api.js';
+import { ERR, isApiError, type JetStreamApi } from './jetstream-api.js';
 import { decodeStored, deliveryInfo } from './layout.js';
 import { pull } from './puller.js';
+
+/** How long a read waits for a replica to catch up (or a lost consumer to come back) before it fails. */
+const CATCH_UP_MS = 30_000;
+
+interface ReadTarget { stream: string; subject: string; topic: string; start: number; end: number }
 
 /**
  * Streams a topic from `start` through an ephemeral consumer (no acks, memory state, removed at
  * the end or by the server when idle): one pull per page, never the backlog in memory.
+ *
+ * An empty page does not mean the end. An R1 consumer of a replicated stream may sit on a replica
+ * that is still catching up after a restart (it serves its own, shorter copy), and a pull may time
+ * out or find its consumer gone with a killed node (R11). So the read goes on to `end`, the
+ * stream's last sequence when it began as its leader tells it; past an empty page it asks the
+ * leader whether anything is left up to `end`, and if so makes a new consumer after the last
+ * message seen and pulls again, failing with HERALD_E_UNAVAILABLE rather than stopping short.
  */
 export async function* readStream(
-  nc: NatsConnection, api: JetStreamApi, stream: string, topic: string, start: number, options: { limit?: number; types?: readonly string[] },
+  nc: NatsConnection, api: JetStreamApi, target: ReadTarget, options: { limit?: number; types?: readonly string[] },
 ): AsyncIterable<StoredEvent> {
   const limit = options.limit ?? Infinity;
+  let next = target.start;
+  let yielded = 0;
+  let stuckSince: number | undefined;
+  let pause = 50;
+  while (next <= target.end) {
+    const consumer = await createReader(api, target.stream, next);
+    try {
+      for (;;) {
+        const { messages } = await pull(nc, target.stream, consumer, pageSize(options.limit === undefined ? undefined : limit - yielded + 64), api.timeoutMs);
+        if (messages.length === 0) break;
+        stuckSince = undefined;
+        pause = 50;
+        for (const msg of messages) {
+          const info = deliveryInfo(msg.reply ?? '');
+          if (!info) continue;
+          next = info.streamSeq + 1;
+          if (info.streamSeq > target.end) return; // appended after the read began: a later read sees it
+          const stored = decodeStored(target.topic, info.streamSeq, msg, info.timestampNanos);
+          if (options.types && !options.types.includes(stored.event.type)) continue;
+          yield stored;
+          if (++yielded >= limit) return;
+        }
+      }
+    } finally {
+      await api.call(`CONSUMER.DELETE.${target.stream}.${consumer}`).catch(() => undefined);
+    }
+    if (next > target.end || !(await leaderHasFrom(api, target, next))) return;
+    stuckSince ??= Date.now();
+    if (Date.now() - stuckSince > CATCH_UP_MS) {
+      throw new HeraldError('HERALD_E_UNAVAILABLE', `read of ${target.topic} stopped at position ${next}: the stream holds events up to ${target.end} and no replica served them within ${CATCH_UP_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, 1_000);
+  }
+}
+
+async function createReader(api: JetStreamApi, stream: string, start: number): Promise<string> {
   const created = await api.call<{ name: string }>(`CONSUMER.CREATE.${stream}`, {
     stream_name: stream,
     config: { ack_policy: 'none', deliver_policy: 'by_start_sequence', opt_start_seq: start, inactive_threshold: 60e9, mem_storage: true, num_replicas: 1 },
   });
+  return created.name;
+}
+
+/** Whether the stream's leader (not a direct get, which any replica may answer) holds a message in [from, end]. */
+async function leaderHasFrom(api: JetStreamApi, target: ReadTarget, from: number): Promise<boolean> {
   try {
-    let yielded = 0;
-    for (;;) {
-      const { messages } = await pull(nc, stream, created.name, pageSize(options.limit === undefined ? undefined : limit - yielded + 64), api.timeoutMs);
-      if (messages.length === 0) return;
-      for (const msg of messages) {
-        const info = deliveryInfo(msg.reply ?? '');
-        if (!info) continue;
-        const stored = decodeStored(topic, info.streamSeq, msg, info.timestampNanos);
-        if (options.types && !options.types.includes(stored.event.type)) continue;
-        yield stored;
-        if (++yielded >= limit) return;
-      }
-    }
-  } finally {
-    await api.call(`CONSUMER.DELETE.${stream}.${created.name}`).catch(() => undefined);
+    const { message } = await api.call<{ message: { seq: number } }>(`STREAM.MSG.GET.${target.stream}`, { seq: from, next_by_subj: target.subject });
+    return message.seq <= target.end;
+  } catch (error) {
+    if (isApiError(error, ERR.noMessage)) return false;
+    throw error;
   }
 }
