@@ -12,6 +12,7 @@
  * Exit code: 0 every phase passed, 1 a phase failed, 2 none failed but some did not run
  * (not available or skipped).
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -84,6 +85,7 @@ async function main(o: Options): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const started = new Date();
+  const commit = buildCommit(repoRoot);
   progress.log(`soak: ${specs.length} phases, scale ${o.scale}, concurrency ${o.concurrency}, seed ${seed}`);
   const phases = await schedule(specs.map((spec) => ({
     heavy: spec.heavy,
@@ -110,6 +112,7 @@ async function main(o: Options): Promise<number> {
     phases,
   };
   if (o.only) run.only = o.only;
+  if (commit) run.commit = commit;
   const path = writeResult(o.results, run);
   console.log(`record: ${relative(repoRoot, path)}`);
   writeReport(o);
@@ -155,4 +158,15 @@ function printPlan(planned: ReturnType<typeof planPhase>[], o: Options, seed: nu
   }
   const wall = o.concurrency > 1 ? Math.max(heavy, light) : heavy + light;
   console.log(`\nestimated wall time: ~${humanDuration(wall * 1000)} (heavy phases in series ${humanDuration(heavy * 1000)}, light beside them ${humanDuration(light * 1000)})`);
+}
+
+/** HEAD of the repository the build came from, `+changes` if its tree differs; undefined outside git. */
+function buildCommit(root: string): string | undefined {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no').length > 0 ? `${head}+changes` : head;
+  } catch {
+    return undefined;
+  }
 }

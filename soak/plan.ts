@@ -125,7 +125,7 @@ export const PHASES: readonly PhaseSpec[] = [
     estimateSec: (s) => (s / 10_000) * 50 + 10,
   },
   {
-    name: 'r11-jetstream', row: 'R11', title: '3-node JetStream cluster with leader kills and a paused follower', heavy: true,
+    name: 'r11-jetstream', row: 'R11', title: '3-node JetStream cluster with leader kills, a paused follower and a partitioned leader', heavy: true,
     patterns: ['src/backends/nats/nats-cluster.int.test.js'], knob: 'HERALD_R11_SECONDS', base: R11_RUN_SEC, min: 40,
     repeatSec: 30 * 60,
     sizeText: (s) => `runs of ${fmt(s)} s of cluster faults, repeated`, steps: oneStep('HERALD_R11_SECONDS'), estimateSec: (s) => s + 60,

@@ -26,7 +26,7 @@ export function renderReport(run: SoakRun, source: string): string {
     `- **Result: ${run.result}** — ${tally('pass')} passed, ${tally('fail')} failed, ${tally('skipped')} skipped, ` +
       `${tally('not-available')} not available (of ${run.phases.length} phases)`,
     `- **When:** ${stamp(run.startedAt)} → ${stamp(run.endedAt)} (wall time ${humanDuration(run.durationMs)})`,
-    `- **Host:** \`${run.host}\`, Node ${run.node}, ${run.cpus} CPUs`,
+    `- **Host:** \`${run.host}\`, Node ${run.node}, ${run.cpus} CPUs${run.commit ? `; commit ${run.commit}` : ''}`,
     `- **Scale:** ${run.scale}${run.scale === 1 ? " (the plan's sizes)" : ''}; concurrency ${run.concurrency}; seed ${run.seed}`,
     `- **Reproduce:** \`${run.reproduce}\``,
     '',

@@ -110,6 +110,8 @@ export interface SoakRun {
   host: string;
   node: string;
   cpus: number;
+  /** The commit the build was made from (`+changes` when the tree had uncommitted changes). */
+  commit?: string;
   startedAt: string;
   endedAt: string;
   durationMs: number;

@@ -6,12 +6,24 @@ import { connect } from '@nats-io/transport-node';
 
 export interface Node { name: string; port: number; clusterPort: number; dir: string; process?: ChildProcess }
 
-/** A JetStream cluster of `size` nats-server processes on loopback, each with its own store dir. */
+/**
+ * Where the nodes live: by default all on loopback; a partition test puts each in its own network
+ * namespace (test/reliability/netns.ts), clients on one network and routes on another.
+ */
+export interface ClusterNetwork {
+  clientHost(i: number): string;
+  peerHost(i: number): string;
+  command(i: number, command: string, args: readonly string[]): [string, string[]];
+}
+
+const LOOPBACK: ClusterNetwork = { clientHost: () => '127.0.0.1', peerHost: () => '127.0.0.1', command: (_i, command, args) => [command, [...args]] };
+
+/** A JetStream cluster of `size` nats-server processes, each with its own store dir. */
 export class LocalCluster {
   readonly nodes: Node[];
   private readonly root = mkdtempSync(join(tmpdir(), 'herald-nats-cluster-'));
 
-  constructor(size = 3) {
+  constructor(size = 3, private readonly network: ClusterNetwork = LOOPBACK) {
     // Random-ish ports away from 4222, so parallel runs rarely collide.
     const base = 20_000 + Math.floor(Math.random() * 20_000);
     this.nodes = Array.from({ length: size }, (_, i) => ({ name: `n${i + 1}`, port: base + i, clusterPort: base + 100 + i, dir: join(this.root, `n${i + 1}`) }));
@@ -19,14 +31,18 @@ export class LocalCluster {
     process.once('exit', () => this.nodes.forEach((n) => this.kill(n)));
   }
 
-  get urls(): string[] { return this.nodes.map((n) => `nats://127.0.0.1:${n.port}`); }
+  get urls(): string[] { return this.nodes.map((n) => this.url(n)); }
+
+  url(node: Node): string { return `nats://${this.network.clientHost(this.nodes.indexOf(node))}:${node.port}`; }
 
   start(node: Node): void {
-    const routes = this.nodes.filter((n) => n !== node).map((n) => `nats://127.0.0.1:${n.clusterPort}`).join(',');
-    node.process = spawn('nats-server', [
-      '-a', '127.0.0.1', '-p', String(node.port), '-n', node.name, '-js', '-sd', node.dir,
-      '--cluster_name', 'herald-test', '--cluster', `nats://127.0.0.1:${node.clusterPort}`, '--routes', routes,
-    ], { stdio: 'ignore' });
+    const i = this.nodes.indexOf(node);
+    const routes = this.nodes.filter((n) => n !== node).map((n) => `nats://${this.network.peerHost(this.nodes.indexOf(n))}:${n.clusterPort}`).join(',');
+    const [command, args] = this.network.command(i, 'nats-server', [
+      '-a', this.network.clientHost(i), '-p', String(node.port), '-n', node.name, '-js', '-sd', node.dir,
+      '--cluster_name', 'herald-test', '--cluster', `nats://${this.network.peerHost(i)}:${node.clusterPort}`, '--routes', routes,
+    ]);
+    node.process = spawn(command, args, { stdio: 'ignore' });
   }
 
   startAll(): void { this.nodes.forEach((n) => this.start(n)); }

@@ -4,14 +4,18 @@
  * consumer group drains the topic; meanwhile the stream leader is SIGKILLed twice (each time
  * restarted 1/8 of the run later) and a follower is SIGSTOPped for 10 s (the one the client is
  * connected to, if the client is on a follower). The schedule scales with
- * the run: kill at 1/8, stop at 5/12, kill at 3/4. Checked with the history checker: no acked
- * event lost (read or delivered), no id stored twice (`Nats-Msg-Id` dedup on resend), no skip.
- * The longest pause between acks after each fault (resume time) is reported, not asserted.
+ * the run: kill at 1/8, stop at 5/12, kill at 3/4. Runs of 2 minutes or more (the soak's) also
+ * partition the stream leader from its peers at 9/16 for a twentieth of the run (at least 10 s),
+ * each node in its own network namespace (test/reliability/netns.ts: root only; `HERALD_R11_PARTITION`
+ * 1 or 0 forces it on or off). Checked with the history checker: no acked event lost (read or
+ * delivered), no id stored twice (`Nats-Msg-Id` dedup on resend), no skip. The longest pause
+ * between acks after each fault (resume time) is reported, not asserted.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { check, describeResult, History } from '../../../test/reliability/history.js';
+import { NetnsHosts, netnsUnavailable } from '../../../test/reliability/netns.js';
 import { createEvent } from '../../core/envelope.js';
 import { LocalCluster, type Node } from './cluster-helpers.js';
 import { connect } from '@nats-io/transport-node';
@@ -22,6 +26,8 @@ const RATE = Number(process.env.HERALD_R11_RATE ?? 2_000);
 const PRODUCERS = 4;
 const BATCH = 20;
 const STOP_MS = 10_000;
+const PARTITION = process.env.HERALD_R11_PARTITION === undefined ? SECONDS >= 120 : process.env.HERALD_R11_PARTITION === '1';
+const PARTITION_MS = Math.max(10_000, (SECONDS * 1_000) / 20);
 const hasServer = ((): boolean => {
   try { execFileSync('nats-server', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
 })();
@@ -34,7 +40,13 @@ describe('nats: 3-node JetStream cluster (R11)', () => {
       t.skip('nats-server is not on PATH');
       return;
     }
-    const cluster = new LocalCluster(3);
+    const noNetns = PARTITION ? netnsUnavailable() : undefined;
+    if (noNetns && process.env.CI === 'true') throw new Error(`CI=true and ${noNetns}`);
+    if (noNetns) t.diagnostic(`R11: no partition: ${noNetns}`);
+    const hosts = PARTITION && !noNetns ? new NetnsHosts(3) : undefined;
+    const cluster = new LocalCluster(3, hosts && {
+      clientHost: (i) => hosts.hosts[i]!.clientIp, peerHost: (i) => hosts.hosts[i]!.peerIp, command: (i, c, a) => hosts.command(i, c, a),
+    });
     let log: NatsLog | undefined;
     try {
       cluster.startAll();
@@ -106,6 +118,15 @@ describe('nats: 3-node JetStream cluster (R11)', () => {
       faults.push({ what: `SIGSTOP follower ${follower.name} (the client is on ${connectedTo(log)})`, at: Date.now() });
       await sleep(STOP_MS);
       follower.process!.kill('SIGCONT');
+      if (hosts) {
+        await at(9 / 16);
+        const cut = await streamLeader(cluster);
+        const i = cluster.nodes.indexOf(cut);
+        hosts.isolate(i);
+        faults.push({ what: `partition leader ${cut.name} from its peers for ${PARTITION_MS / 1000} s (the client is on ${connectedTo(log)})`, at: Date.now() });
+        await sleep(PARTITION_MS);
+        hosts.heal(i);
+      }
       await at(3 / 4);
       const second = await streamLeader(cluster);
       cluster.kill(second);
@@ -138,6 +159,7 @@ describe('nats: 3-node JetStream cluster (R11)', () => {
       cluster.nodes.forEach((n) => n.process?.kill('SIGCONT'));
       await log?.close().catch(() => undefined);
       cluster.stopAll();
+      hosts?.destroy();
     }
   });
 });
@@ -165,7 +187,7 @@ async function streamLeader(cluster: LocalCluster): Promise<Node> {
   const live = cluster.nodes.filter((n) => n.process);
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
-      const nc = await connect({ servers: live.map((n) => `nats://127.0.0.1:${n.port}`), timeout: 2000 });
+      const nc = await connect({ servers: live.map((n) => cluster.url(n)), timeout: 2000 });
       try {
         const info = (await nc.request('$JS.API.STREAM.INFO.hc_orders', '', { timeout: 2000 })).json<{ cluster?: { leader?: string } }>();
         const leader = live.find((n) => n.name === info.cluster?.leader);
