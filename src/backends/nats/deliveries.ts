@@ -104,7 +104,7 @@ export class Deliveries {
       const before = await this.records.attemptsBefore(target, info.delivered);
       return {
         position, source, seq: info.streamSeq, delivered: info.delivered, reply: msg.reply!,
-        stored: decodeStored(book.topic, position, msg, info.timestampNanos),
+        stored: decodeStored(book.topic, position, msg, info.timestampNanos), payload: msg.data,
         attempts: before.attempts, recorded: before.recorded, ...(before.lastError ? { lastError: before.lastError } : {}),
       };
     }));

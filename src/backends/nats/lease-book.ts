@@ -2,6 +2,8 @@ import { keyOf } from '../../core/envelope.js';
 import { KeyGate } from '../../log/key-gate.js';
 import type { Delivery, FailureInfo, Settlement, StoredEvent } from '../../log/types.js';
 
+const decoder = new TextDecoder();
+
 /** A message this process pulled from one of a group's consumers and has not yet acked or handed back. */
 export interface Entry {
   position: number;
@@ -13,8 +15,13 @@ export interface Entry {
   delivered: number;
   /** The ack subject of that delivery. */
   reply: string;
+  /** Decoded once on arrival; handed out by the first lease, then `payload` is decoded again. */
   stored: StoredEvent;
+  /** The message's bytes: a later lease hands out a fresh copy (the first one may have been changed by its handler). */
+  payload: Uint8Array;
   key: string | undefined;
+  /** The decoded `stored` went out with a lease. */
+  handedOut?: boolean;
   /** Attempts counted so far (a lease counts one, a release gives it back). */
   attempts: number;
   /** 0 while nobody in this process holds it. */
@@ -26,7 +33,7 @@ export interface Entry {
   recorded: boolean;
 }
 
-export type Arrival = Omit<Entry, 'key' | 'leaseId' | 'availableAt'>;
+export type Arrival = Omit<Entry, 'key' | 'leaseId' | 'availableAt' | 'handedOut'>;
 
 /** What a settlement asks of the server. */
 export type Effect = { kind: 'ack'; entry: Entry } | { kind: 'record'; entry: Entry };
@@ -154,7 +161,11 @@ export class Fetching {
     e.leaseId = this.leaseId;
     e.availableAt = this.leaseUntil;
     if (e.key !== undefined) this.takenByKey.set(e.key, (this.takenByKey.get(e.key) ?? 0) + 1);
-    const delivery: Delivery = { ...structuredClone(e.stored), group: this.group, attempt: e.attempts, leaseId: this.leaseId, leaseUntil: this.leaseUntil };
+    // No structuredClone per delivery (5% of a consume's CPU): the first lease takes the object
+    // decoded on arrival, a later one a new decode of the bytes.
+    const stored = e.handedOut ? { ...e.stored, event: JSON.parse(decoder.decode(e.payload)) as StoredEvent['event'] } : e.stored;
+    e.handedOut = true;
+    const delivery: Delivery = { ...stored, group: this.group, attempt: e.attempts, leaseId: this.leaseId, leaseUntil: this.leaseUntil };
     if (e.lastError) delivery.lastError = e.lastError;
     this.out.push(delivery);
   }

@@ -4,11 +4,14 @@ import { createEvent } from '../../core/envelope.js';
 import { LeaseBook, type Arrival } from './lease-book.js';
 import { redactUrl, resolveNatsOptions } from './options.js';
 
-const arrival = (position: number, key?: string, delivered = 1): Arrival => ({
-  position, source: 'm', seq: position, delivered, reply: `$JS.ACK.s.g.${delivered}.${position}.${position}.0.0`,
-  stored: { topic: 't', position, appendedAt: 0, event: createEvent({ type: 'x.y', data: { position }, ...(key ? { key } : {}) }) },
-  attempts: delivered - 1, recorded: false,
-});
+const arrival = (position: number, key?: string, delivered = 1): Arrival => {
+  const event = createEvent({ type: 'x.y', data: { position }, ...(key ? { key } : {}) });
+  return {
+    position, source: 'm', seq: position, delivered, reply: `$JS.ACK.s.g.${delivered}.${position}.${position}.0.0`,
+    stored: { topic: 't', position, appendedAt: 0, event: JSON.parse(JSON.stringify(event)) as typeof event },
+    payload: new TextEncoder().encode(JSON.stringify(event)), attempts: delivered - 1, recorded: false,
+  };
+};
 
 describe('nats lease book', () => {
   it('fences settlements by lease id; an expired lease is taken over locally with attempt + 1', () => {
@@ -24,6 +27,19 @@ describe('nats lease book', () => {
     assert.equal(ack.outcome, 'ok');
     assert.equal(ack.effect?.kind, 'ack');
     assert.equal(book.size, 0);
+  });
+
+  it('a later lease hands out a fresh copy of the event, untouched by what an earlier handler changed', () => {
+    const book = new LeaseBook('t', 'g');
+    const first = book.takeAvailable(0, 10, 1, 100);
+    book.arrive(arrival(1), 0, first, 10);
+    const handed = first.out[0]!;
+    (handed.event.data as { position: number }).position = 99;
+    handed.event.type = 'changed';
+    assert.equal(book.settle({ kind: 'release', position: 1, leaseId: 1 }, 10).outcome, 'ok');
+    const again = book.takeAvailable(10, 10, 2, 110).out[0]!;
+    assert.notEqual(again.event, handed.event);
+    assert.deepEqual([again.event.type, again.event.data], ['x.y', { position: 1 }]);
   });
 
   it('a release counts no attempt; a nack waits its delay and asks for a record', () => {
