@@ -22,7 +22,7 @@ import { planPhase, runPhase, type PhaseContext } from './phase.js';
 import { PHASES } from './plan.js';
 import { createProgress } from './progress.js';
 import { renderReport } from './report.js';
-import { findRepoRoot, hostLabel, newestResult, writeResult } from './results.js';
+import { findRepoRoot, hostLabel, reportedResults, writeResult } from './results.js';
 import { schedule } from './schedule.js';
 import type { PhaseRecord, SoakRun } from './types.js';
 
@@ -61,7 +61,7 @@ const program = new Command('soak')
   .option('--concurrency <n>', 'phases at once (never two CPU-heavy ones)', (v) => Math.floor(positive('--concurrency')(v)), 2)
   .option('--seed <n>', 'HERALD_SEED for every phase (default: a fresh one, recorded)', (v) => Math.floor(positive('--seed')(v)))
   .option('--dry-run', 'print the plan and exit')
-  .option('--report-only', 'regenerate the markdown report from the newest record and exit')
+  .option('--report-only', 'regenerate the markdown report from the newest full record (and later partial ones) and exit')
   .option('--results <dir>', 'where the JSON records go', join(repoRoot, 'soak', 'results'))
   .option('--docs <file>', 'the generated markdown report', join(repoRoot, 'docs', 'soak.md'))
   .parse();
@@ -122,13 +122,14 @@ async function main(o: Options): Promise<number> {
 }
 
 function writeReport(o: Options): boolean {
-  const newest = newestResult(o.results);
-  if (!newest) {
+  const found = reportedResults(o.results);
+  if (!found) {
     console.error(`no soak record in ${o.results}`);
     return false;
   }
-  writeFileSync(o.docs, renderReport(newest.run, relative(repoRoot, newest.path)));
-  console.log(`report: ${relative(repoRoot, o.docs)} (from ${relative(repoRoot, newest.path)})`);
+  const { main, reruns } = found;
+  writeFileSync(o.docs, renderReport(main.run, relative(repoRoot, main.path), reruns.map((r) => ({ run: r.run, source: relative(repoRoot, r.path) }))));
+  console.log(`report: ${relative(repoRoot, o.docs)} (from ${[main, ...reruns].map((r) => relative(repoRoot, r.path)).join(', ')})`);
   return true;
 }
 

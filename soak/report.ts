@@ -8,7 +8,10 @@ import type { Figures, PhaseRecord, SoakRun, StepRecord } from './types.js';
  */
 const SHOWN_DIAGNOSTICS = 12;
 
-export function renderReport(run: SoakRun, source: string): string {
+/** A later partial run (`--only`) of phases, after a fix: shown under the main run, never merged into it. */
+export interface Rerun { run: SoakRun; source: string }
+
+export function renderReport(run: SoakRun, source: string, reruns: readonly Rerun[] = []): string {
   const lines = [
     '# Soak results',
     '',
@@ -29,11 +32,9 @@ export function renderReport(run: SoakRun, source: string): string {
     `- **Host:** \`${run.host}\`, Node ${run.node}, ${run.cpus} CPUs${run.commit ? `; commit ${run.commit}` : ''}`,
     `- **Scale:** ${run.scale}${run.scale === 1 ? " (the plan's sizes)" : ''}; concurrency ${run.concurrency}; seed ${run.seed}`,
     `- **Reproduce:** \`${run.reproduce}\``,
+    ...(reruns.length > 0 ? [`- **Re-run after a fix:** ${reruns.flatMap((r) => r.run.phases.map((p) => `${p.name} (${resultText(p)})`)).join(', ')}; see [Re-runs](#re-runs)`] : []),
     '',
-    '| phase | row | size run | duration | result | key figures |',
-    '|---|---|---|---|---|---|',
-    ...run.phases.map((p) => `| ${[p.name, p.row, p.sizeText, p.durationMs === undefined ? '—' : humanDuration(p.durationMs),
-      resultText(p), keyFigures(p)].map(cell).join(' | ')} |`),
+    ...phaseTable(run.phases),
     '',
     'Results: `pass` (every test passed at the size shown), `fail`, `skipped` (the tests skipped themselves, ' +
       'e.g. a server missing), `not available` (the test file did not exist when the phase started; never a pass). ' +
@@ -43,16 +44,34 @@ export function renderReport(run: SoakRun, source: string): string {
     '',
   );
   for (const p of run.phases) lines.push(...phaseSection(p));
+  if (reruns.length > 0) {
+    lines.push('## Re-runs', '', 'Phases run again on their own (`--only`) after the run above, on a later commit: the run above is kept as it was.', '');
+    for (const r of reruns) {
+      lines.push(`### ${stamp(r.run.startedAt)}: ${r.run.only?.join(', ') ?? 'every phase'}`, '',
+        `- **Result: ${r.run.result}**; wall time ${humanDuration(r.run.durationMs)}${r.run.commit ? `; commit ${r.run.commit}` : ''}; seed ${r.run.seed}; record \`${r.source}\``,
+        `- **Reproduce:** \`${r.run.reproduce}\``, '', ...phaseTable(r.run.phases), '');
+      for (const p of r.run.phases) lines.push(...phaseSection(p).map((l) => l.replace(/^### /, '#### ')));
+    }
+  }
   lines.push(
     '## Running the soak',
     '',
     '`npm run soak` builds the project and runs every phase at the plan\'s size (about 2.5 hours on 2 cores; CPU-heavy ' +
       'phases one at a time, the mostly idle slow-consumer and PostgreSQL phases beside them). `--scale <f>` multiplies ' +
       'every size, `--only a,b` picks phases, `--seed <n>` replays, `--dry-run` prints the plan, `--report-only` ' +
-      'regenerates this page from the newest record in soak/results/. Exit code 0: every phase passed; 1: a phase ' +
+      'regenerates this page from the newest full record in soak/results/ and the partial runs after it. Exit code 0: every phase passed; 1: a phase ' +
       'failed; 2: none failed but some did not run.',
   );
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function phaseTable(phases: readonly PhaseRecord[]): string[] {
+  return [
+    '| phase | row | size run | duration | result | key figures |',
+    '|---|---|---|---|---|---|',
+    ...phases.map((p) => `| ${[p.name, p.row, p.sizeText, p.durationMs === undefined ? '—' : humanDuration(p.durationMs),
+      resultText(p), keyFigures(p)].map(cell).join(' | ')} |`),
+  ];
 }
 
 function phaseSection(p: PhaseRecord): string[] {

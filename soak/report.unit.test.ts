@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fixtureRun } from './fixture.js';
 import { keyFigures, renderReport } from './report.js';
+import { reportedResults, writeResult } from './results.js';
 import type { SoakRun } from './types.js';
 
 const row = (md: string, phase: string): string => md.split('\n').find((l) => l.startsWith(`| ${phase} |`)) ?? '';
@@ -58,5 +62,35 @@ describe('soak report (docs/soak.md) from a record', () => {
     assert.deepEqual([...repeated.matchAll(/- Step `(all #\d)`/g)].map((m) => m[1]), ['all #1', 'all #2', 'all #5']);
     assert.match(repeated, /… 3 more runs \(all #3 to all #6\), 3 tests passed, 2 h 03 min in total/);
     assert.match(row(repeated, 'r2-kills'), /\| 6 runs/);
+  });
+
+  it('shows a later partial run as a re-run under the main run, which stays as it was', () => {
+    const fixed = { ...fixtureRun.phases[1]!, result: 'pass' as const, figures: { rssSlopeMbPer10Min: 0.2 } };
+    const rerun: SoakRun = { ...fixtureRun, startedAt: '2026-12-07T03:00:00.000Z', only: [fixed.name], commit: 'abc123', result: 'pass', phases: [fixed] };
+    const both = renderReport(fixtureRun, 'main.json', [{ run: rerun, source: 'rerun.json' }]);
+    assert.match(both, /Re-run after a fix:\*\* r13-slow-consumer \(pass\)/);
+    assert.match(row(both, 'r13-slow-consumer'), /\| fail \|/, 'the main table keeps the first result');
+    assert.match(both, /## Re-runs\n\n.*\n\n### 2026-12-07 03:00 UTC: r13-slow-consumer\n\n- \*\*Result: pass\*\*.*commit abc123.*record `rerun\.json`/);
+    assert.match(both, /#### r13-slow-consumer \(R13\)/);
+  });
+});
+
+describe('soak records on disk', () => {
+  it('a partial run and a second run of a day get files of their own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soak-results-'));
+    try {
+      const full = { ...fixtureRun, startedAt: '2026-12-07T01:00:00.000Z' };
+      const partial = { ...fixtureRun, startedAt: '2026-12-07T02:00:00.000Z', only: ['r13-slow-consumer'] };
+      const again = { ...fixtureRun, startedAt: '2026-12-07T05:30:00.000Z' };
+      const paths = [full, partial, again].map((r) => writeResult(dir, r));
+      assert.deepEqual(paths.map((p) => basename(p)), [
+        '2026-12-07-linux-x64-2cpu.json', '2026-12-07-linux-x64-2cpu-r13-slow-consumer.json', '2026-12-07-linux-x64-2cpu-0530.json',
+      ]);
+      const found = reportedResults(dir)!;
+      assert.equal(found.main.run.startedAt, again.startedAt, 'the newest full run is the main one');
+      assert.deepEqual(found.reruns, [], 'a partial run before it is not a re-run of it');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

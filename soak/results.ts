@@ -12,9 +12,16 @@ export function hostLabel(): string {
   return process.env.HERALD_SOAK_HOST ?? `${platform()}-${arch()}-${cpus().length}cpu`;
 }
 
-export function resultPath(dir: string, run: Pick<SoakRun, 'startedAt' | 'host'>): string {
-  const safeHost = run.host.replace(/[^A-Za-z0-9._-]/g, '_');
-  return join(dir, `${run.startedAt.slice(0, 10)}-${safeHost}.json`);
+/**
+ * `<date>-<host>.json`; a partial run adds its phases (`-r13-slow-consumer`), and a second run of
+ * the same kind that day its start time, so no record overwrites another.
+ */
+export function resultPath(dir: string, run: Pick<SoakRun, 'startedAt' | 'host' | 'only'>): string {
+  const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');
+  const base = `${run.startedAt.slice(0, 10)}-${safe(run.host)}${run.only ? `-${safe(run.only.join('+'))}` : ''}`;
+  const path = join(dir, `${base}.json`);
+  if (!existsSync(path) || (JSON.parse(readFileSync(path, 'utf8')) as SoakRun).startedAt === run.startedAt) return path;
+  return join(dir, `${base}-${run.startedAt.slice(11, 16).replace(':', '')}.json`);
 }
 
 export function writeResult(dir: string, run: SoakRun): string {
@@ -24,18 +31,26 @@ export function writeResult(dir: string, run: SoakRun): string {
   return path;
 }
 
-/** The newest record in `dir` by its `startedAt` (file names sort by date only). */
-export function newestResult(dir: string): { path: string; run: SoakRun } | undefined {
-  if (!existsSync(dir)) return undefined;
-  let newest: { path: string; run: SoakRun } | undefined;
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.json')) continue;
-    const path = join(dir, name);
-    const run = JSON.parse(readFileSync(path, 'utf8')) as SoakRun;
-    if (run.version !== 1) continue;
-    if (!newest || run.startedAt > newest.run.startedAt) newest = { path, run };
-  }
-  return newest;
+interface Found { path: string; run: SoakRun }
+
+/** Every record in `dir`, oldest first by `startedAt` (file names sort by date only). */
+function allResults(dir: string): Found[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((name) => name.endsWith('.json'))
+    .map((name) => ({ path: join(dir, name), run: JSON.parse(readFileSync(join(dir, name), 'utf8')) as SoakRun }))
+    .filter((r) => r.run.version === 1)
+    .sort((a, b) => a.run.startedAt.localeCompare(b.run.startedAt));
+}
+
+/**
+ * What docs/soak.md shows: the newest run of every phase (the newest record if none is), and the
+ * partial runs (`--only`) started after it, as re-runs.
+ */
+export function reportedResults(dir: string): { main: Found; reruns: Found[] } | undefined {
+  const all = allResults(dir);
+  const main = all.filter((r) => !r.run.only).at(-1) ?? all.at(-1);
+  if (!main) return undefined;
+  return { main, reruns: all.filter((r) => r.run.only && r.run.startedAt > main.run.startedAt) };
 }
 
 /** The repository root: the nearest directory above `from` with herald's package.json. */
