@@ -1,5 +1,6 @@
 import { quoteIdent, type Sql } from './db.js';
 import { HeraldError } from '../../core/errors.js';
+import { V3 } from './stream-append-migration.js';
 
 export interface Migration {
   version: number;
@@ -217,7 +218,7 @@ END $$;
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3];
 
 export const LATEST = MIGRATIONS.at(-1)!.version;
 
