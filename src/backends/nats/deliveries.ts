@@ -71,13 +71,29 @@ export class Deliveries {
       }
       return outcome;
     });
-    const answers = await this.api.many(acks.map((e) => ({ subject: e.reply, data: '+ACK' })));
+    const lost = await this.ack(acks);
     await Promise.all(work);
-    const lost = acks.filter((_, i) => answers[i] instanceof Error).map((e) => e.position);
     if (lost.length > 0) {
       throw new HeraldError('HERALD_E_UNAVAILABLE', `the server did not confirm the acks of positions ${lost.join(', ')}; they may be delivered again`, { details: { positions: lost } });
     }
     return outcomes;
+  }
+
+  /**
+   * Acks, each consumer's confirmed by its last one only: the server takes one connection's acks
+   * to a consumer in order and answers a `+ACK` with a reply after it is done, so one answer
+   * vouches for every ack before it. (An answer for every ack doubled the messages of a consume.)
+   * Returns the positions whose acks are not confirmed: all of a consumer's if its answer failed.
+   */
+  private async ack(acks: readonly Entry[]): Promise<number[]> {
+    const bySource = (['m', 'r'] as const).map((source) => acks.filter((e) => e.source === source)).filter((list) => list.length > 0);
+    try {
+      for (const list of bySource) for (const e of list.slice(0, -1)) this.nc.publish(e.reply, '+ACK');
+    } catch {
+      // the connection closed: the confirming ack below fails as well, and reports them all
+    }
+    const answers = await this.api.many(bySource.map((list) => ({ subject: list.at(-1)!.reply, data: '+ACK' })));
+    return bySource.flatMap((list, i) => (answers[i] instanceof Error ? list.map((e) => e.position) : []));
   }
 
   /** Drops this process's leases of a group (reset, delete): their settles become stale. */
