@@ -164,6 +164,44 @@ describe('nats: 3-node JetStream cluster (R11)', () => {
   });
 });
 
+describe('nats: reads on a 3-node cluster', () => {
+  it('a read is served by the stream leader, whichever replica its consumer would have landed on', { timeout: 60_000 }, async (t) => {
+    if (!hasServer) {
+      if (process.env.CI === 'true') throw new Error('CI=true and nats-server is not on PATH');
+      t.skip('nats-server is not on PATH');
+      return;
+    }
+    const cluster = new LocalCluster(3);
+    let log: NatsLog | undefined;
+    try {
+      cluster.startAll();
+      await cluster.ready();
+      log = await openNatsLog({ servers: cluster.urls, prefix: 'hr', replicas: 3 });
+      await log.append('audit', Array.from({ length: 5 }, (_, i) => createEvent({ type: 'audit.seen', data: { i } })));
+      const nc = await connect({ servers: cluster.urls, timeout: 2000 });
+      try {
+        const where: string[] = [];
+        for (let read = 0; read < 10; read++) {
+          let seen = 0;
+          for await (const _ of log.read('audit')) {
+            if (seen++ > 0) continue;
+            const list = (await nc.request('$JS.API.CONSUMER.LIST.hr_audit', '', { timeout: 2000 })).json<{ consumers: { cluster?: { leader?: string } }[] }>();
+            where.push(list.consumers.map((c) => c.cluster?.leader ?? '?').join(','));
+          }
+          assert.equal(seen, 5);
+        }
+        const leader = (await streamLeader(cluster, 'hr_audit')).name;
+        assert.deepEqual(where, Array.from({ length: 10 }, () => leader), 'each read had one consumer, on the leader');
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await log?.close().catch(() => undefined);
+      cluster.stopAll();
+    }
+  });
+});
+
 /** The server the log's connection is on (test-only peek at the driver's INFO), for the report. */
 function connectedTo(log: NatsLog): string {
   return (log as unknown as { api?: { nc?: { info?: { server_name?: string } } } }).api?.nc?.info?.server_name ?? '?';
@@ -183,13 +221,13 @@ function longestPause(ackTimes: readonly number[], from: number, to: number): nu
 }
 
 /** The node leading the topic's stream (retried while a new leader is elected), or the first live node. */
-async function streamLeader(cluster: LocalCluster): Promise<Node> {
+async function streamLeader(cluster: LocalCluster, stream = 'hc_orders'): Promise<Node> {
   const live = cluster.nodes.filter((n) => n.process);
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
       const nc = await connect({ servers: live.map((n) => cluster.url(n)), timeout: 2000 });
       try {
-        const info = (await nc.request('$JS.API.STREAM.INFO.hc_orders', '', { timeout: 2000 })).json<{ cluster?: { leader?: string } }>();
+        const info = (await nc.request(`$JS.API.STREAM.INFO.${stream}`, '', { timeout: 2000 })).json<{ cluster?: { leader?: string } }>();
         const leader = live.find((n) => n.name === info.cluster?.leader);
         if (leader) return leader;
       } finally {

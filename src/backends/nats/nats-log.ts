@@ -76,7 +76,8 @@ export class NatsLog implements EventLog {
     const info = await this.topicStore.info(topic);
     if (!info || info.state.messages === 0) return;
     const start = await this.startSeq(topic, options.from ?? 'earliest');
-    yield* readStream(this.nc, this.api, { stream: info.config.name, subject: info.config.subjects[0]!, topic, start, end: info.state.last_seq }, options);
+    const leader = info.cluster?.leader;
+    yield* readStream(this.nc, this.api, { stream: info.config.name, subject: info.config.subjects[0]!, topic, start, end: info.state.last_seq, ...(leader ? { leader } : {}) }, options);
   }
 
   async fetch(topic: string, group: string, options: FetchOptions): Promise<Delivery[]> {

@@ -9,7 +9,14 @@ import { pull } from './puller.js';
 /** How long a read waits for a replica to catch up (or a lost consumer to come back) before it fails. */
 const CATCH_UP_MS = 30_000;
 
-interface ReadTarget { stream: string; subject: string; topic: string; start: number; end: number }
+/** Tries at placing the read's consumer on the stream leader (an R1 consumer lands on a random replica). */
+const PLACEMENT_TRIES = 16;
+
+interface ReadTarget {
+  stream: string; subject: string; topic: string; start: number; end: number;
+  /** The stream leader's server name when the read began (undefined: not clustered). */
+  leader?: string;
+}
 
 /**
  * Streams a topic from `start` through an ephemeral consumer (no acks, memory state, removed at
@@ -21,6 +28,12 @@ interface ReadTarget { stream: string; subject: string; topic: string; start: nu
  * stream's last sequence when it began as its leader tells it; past an empty page it asks the
  * leader whether anything is left up to `end`, and if so makes a new consumer after the last
  * message seen and pulls again, failing with HERALD_E_UNAVAILABLE rather than stopping short.
+ *
+ * The consumer is placed on the stream leader when it can be: a replica that restarted may hold,
+ * for a while, a copy that is not just short but different (R11 in CI read positions shifted by
+ * two batches from a replica restarted seconds before: NATS 2.9 replica divergence). The server
+ * picks an R1 consumer's replica at random and takes no placement, so the read makes consumers
+ * until one lands on the leader (up to 16 tries; 1/3 each).
  */
 export async function* readStream(
   nc: NatsConnection, api: JetStreamApi, target: ReadTarget, options: { limit?: number; types?: readonly string[] },
@@ -31,7 +44,7 @@ export async function* readStream(
   let stuckSince: number | undefined;
   let pause = 50;
   while (next <= target.end) {
-    const consumer = await createReader(api, target.stream, next);
+    const consumer = await createReader(api, target, next);
     try {
       for (;;) {
         const { messages } = await pull(nc, target.stream, consumer, pageSize(options.limit === undefined ? undefined : limit - yielded + 64), api.timeoutMs);
@@ -62,12 +75,16 @@ export async function* readStream(
   }
 }
 
-async function createReader(api: JetStreamApi, stream: string, start: number): Promise<string> {
-  const created = await api.call<{ name: string }>(`CONSUMER.CREATE.${stream}`, {
-    stream_name: stream,
-    config: { ack_policy: 'none', deliver_policy: 'by_start_sequence', opt_start_seq: start, inactive_threshold: 60e9, mem_storage: true, num_replicas: 1 },
-  });
-  return created.name;
+async function createReader(api: JetStreamApi, target: ReadTarget, start: number): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const created = await api.call<{ name: string; cluster?: { leader?: string } }>(`CONSUMER.CREATE.${target.stream}`, {
+      stream_name: target.stream,
+      config: { ack_policy: 'none', deliver_policy: 'by_start_sequence', opt_start_seq: start, inactive_threshold: 60e9, mem_storage: true, num_replicas: 1 },
+    });
+    const on = created.cluster?.leader;
+    if (target.leader === undefined || on === undefined || on === target.leader || attempt >= PLACEMENT_TRIES) return created.name;
+    await api.call(`CONSUMER.DELETE.${target.stream}.${created.name}`).catch(() => undefined);
+  }
 }
 
 /** Whether the stream's leader (not a direct get, which any replica may answer) holds a message in [from, end]. */

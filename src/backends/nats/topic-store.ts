@@ -15,6 +15,8 @@ export interface StreamConfig {
 export interface StreamInfo {
   config: StreamConfig;
   state: { messages: number; first_seq: number; last_seq: number };
+  /** On a cluster: the server leading the stream's replicas. */
+  cluster?: { leader?: string };
 }
 
 /**
