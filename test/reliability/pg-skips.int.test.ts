@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { createEvent, keyOf } from '../../src/core/envelope.js';
+import { isHeraldError } from '../../src/core/errors.js';
 import { subscribe } from '../../src/consumer/subscribe.js';
 import type { PostgresLog } from '../../src/backends/postgres/postgres-log.js';
 import { concurrently, PG_URL, pgUp, skipWithoutPg, TestSchemas } from '../../src/backends/postgres/test-helpers.js';
@@ -83,6 +84,7 @@ if (pgUp) {
       let left = EVENTS;
       let next = 0;
       let transactions = 0;
+      let unknown = 0;
       let writing = true;
       const started = Date.now();
       const write = Promise.all(writers.map((log, w) => concurrently(1, async () => {
@@ -91,10 +93,20 @@ if (pgUp) {
         left -= size;
         const events = Array.from({ length: size }, () => createEvent({ id: `e${next++}`, type: 'tick', key: `k${next % 50}`, data: {} }));
         events.forEach((e) => history.invoke(`w${w}`, TOPIC, keyOf(e) ?? 'k', e.id));
-        const receipts = await log.append(TOPIC, events);
-        receipts.forEach((r) => history.ok(r.id, r.position));
-        transactions++;
-        return true;
+        for (;;) {
+          try {
+            const receipts = await log.append(TOPIC, events);
+            receipts.forEach((r) => history.ok(r.id, r.position));
+            if (receipts.some((r) => !r.duplicate)) transactions++;
+            return true;
+          } catch (error) {
+            // 16 writers queue on the topic row for up to 200 ms each: on a loaded machine a wait
+            // can outlast the client's query timeout (HERALD_E_UNAVAILABLE, outcome unknown). A
+            // producer resends the same ids, which are stored once.
+            if (!isHeraldError(error, 'HERALD_E_UNAVAILABLE')) throw error;
+            unknown++;
+          }
+        }
       }))).finally(() => { writing = false; });
 
       // Follower 1: read everything after the last position seen, over and over.
@@ -129,11 +141,12 @@ if (pgUp) {
       history.read(TOPIC, followed);
 
       const result = check(history.ops, { contiguous: true });
-      console.log(`R12: ${EVENTS} events in ${transactions} transactions by ${WRITERS} writers in ${wroteMs} ms; ` +
+      console.log(`R12: ${EVENTS} events in ${transactions} transactions by ${WRITERS} writers in ${wroteMs} ms (${unknown} appends resent after an unknown outcome); ` +
         `${slept.count} COMMIT sleeps, ${slept.seconds.toFixed(1)} s in total; ` +
         `follower saw ${followed.length}, group delivered ${history.ops.filter((o) => o.f === 'deliver').length}; ${describeResult(result)}`);
       assert.equal(result.counts.acked, EVENTS);
-      assert.equal(slept.count, transactions, 'every append transaction slept before its COMMIT');
+      // An attempt that timed out slept too if it committed after all (its retry then stores nothing).
+      assert.ok(slept.count >= transactions && slept.count <= transactions + unknown, `every append transaction slept before its COMMIT (${slept.count} sleeps, ${transactions} transactions, ${unknown} unknown outcomes)`);
       assert.equal(followed.length, EVENTS, 'the follower saw every event once');
       assert.deepEqual(result.anomalies, [], describeResult(result));
     });
