@@ -57,12 +57,13 @@ export interface MemoryVerdict {
  * A real leak fails both: it keeps making new highs.
  */
 export function judgeMemory(baseline: number, samples: readonly Sample[], headroom = 50 * MB, maxSlope = 1 * MB): MemoryVerdict {
-  const peak = Math.max(baseline, ...samples.map((s) => s.rssBytes));
+  const high = (from: number, list: readonly Sample[]): number => list.reduce((max, s) => Math.max(max, s.rssBytes), from);
+  const peak = high(baseline, samples);
   const cut = Math.floor(samples.length / 3);
   const late = samples.slice(cut);
   const slope = slopePerMinute(late);
-  const earlyHigh = Math.max(baseline, ...samples.slice(0, cut).map((s) => s.rssBytes));
-  const lateHigh = Math.max(0, ...late.map((s) => s.rssBytes));
+  const earlyHigh = high(baseline, samples.slice(0, cut));
+  const lateHigh = high(0, late);
   const problems: string[] = [];
   const over = samples.filter((s) => s.rssBytes > baseline + headroom);
   if (over.length > 0) problems.push(`${over.length} samples over baseline + ${fmt(headroom)} (first at ${over[0]!.atMs} ms: ${fmt(over[0]!.rssBytes)})`);

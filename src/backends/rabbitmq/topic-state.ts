@@ -37,7 +37,8 @@ export class TopicState {
 
   /** The first live position up to `head`, or head + 1. */
   first(head: number): number {
-    const kept = this.kept.size > 0 ? Math.min(...this.kept) : Infinity;
+    let kept = Infinity; // a loop, not Math.min(...set): a spread of many positions overflows the stack
+    for (const p of this.kept) if (p < kept) kept = p;
     for (let p = Math.max(this.index.base, Math.min(kept, this.floor)); p <= head; p++) if (this.live(p)) return p;
     return head + 1;
   }
