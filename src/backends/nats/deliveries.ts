@@ -71,8 +71,12 @@ export class Deliveries {
       }
       return outcome;
     });
-    const lost = await this.ack(acks);
-    await Promise.all(work);
+    // Awaited together: a record write that fails while the acks are still out would otherwise
+    // reject with no handler yet (an unhandled rejection, fatal under `node --test`; R11 in CI).
+    const [confirmed, recorded] = await Promise.allSettled([this.ack(acks), Promise.all(work)]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    if (confirmed.status === 'rejected') throw confirmed.reason;
+    const lost = confirmed.value;
     if (lost.length > 0) {
       throw new HeraldError('HERALD_E_UNAVAILABLE', `the server did not confirm the acks of positions ${lost.join(', ')}; they may be delivered again`, { details: { positions: lost } });
     }
