@@ -113,6 +113,9 @@ function advance(l: Lease, head: number): void {
   const rows = new PendingRows(l);
   const run: number[] = [];
   let cursor = l.group.cursor;
+  // Rows ahead of the cursor (requeued there): the row is the delivery, not the log's copy. One
+  // query per fetch; almost always empty.
+  const ahead = new Set(st.rowsFrom.all(l.topicId, l.group.id, cursor));
   let parked = 0;
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
     const room = Math.min(PAGE, max - l.out.length + maxParked - parked);
@@ -125,6 +128,7 @@ function advance(l: Lease, head: number): void {
     for (const [position, appendedAt, rowKey, body, crc] of page) {
       if (l.out.length >= max || parked >= maxParked) break scan;
       cursor = position + 1;
+      if (ahead.has(position)) continue;
       const key = rowKey ?? undefined;
       let heldElsewhere = false;
       if (key !== undefined) {

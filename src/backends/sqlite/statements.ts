@@ -56,6 +56,7 @@ export interface Statements {
   busyKeys: S<[topicId: number, grp: number, now: number], BusyKey>;
   revokeExpired: S<[topicId: number, grp: number, key: string, now: number, leaseId: number]>;
   keyHeldBeyond: S<[topicId: number, grp: number, key: string, offset: number], number>;
+  rowsFrom: S<[topicId: number, grp: number, position: number], number>;
   takeRow: S<[leaseId: number, leaseUntil: number, topicId: number, grp: number, position: number]>;
   putRow: S<[topicId: number, grp: number, position: number, key: string | null, attempt: number, leaseId: number, visibleAt: number, bodyOverride: string | null]>;
   /** A member of a lease run that becomes a row of its own (no key, no override). */
@@ -129,6 +130,7 @@ export function prepareStatements(db: Database.Database): Statements {
     revokeExpired: p(`UPDATE inflight ${BY_KEY} SET lease_id = 0 WHERE topic_id = ? AND grp = ? AND key = ?
       AND visible_at <= ? AND lease_id <> 0 AND lease_id <> ?`),
     keyHeldBeyond: pluck(`SELECT 1 FROM inflight ${BY_KEY} WHERE topic_id = ? AND grp = ? AND key = ? LIMIT 1 OFFSET ?`),
+    rowsFrom: pluck('SELECT position FROM inflight WHERE topic_id = ? AND grp = ? AND position >= ?'),
     takeRow: p(`UPDATE inflight AS I SET attempt = attempt + 1, lease_id = ?, visible_at = ? WHERE ${ROW}`),
     putRow: p(`INSERT OR REPLACE INTO inflight (topic_id, grp, position, key, attempt, lease_id, visible_at, last_error, body_override)
       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`),
