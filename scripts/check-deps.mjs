@@ -6,7 +6,7 @@ import { join, dirname, resolve, relative } from 'node:path';
 
 const rank = {
   core: 0, log: 1, consumer: 2, backends: 2, eventstore: 3, schema: 3, security: 3,
-  observability: 3, workflow: 4, client: 5, server: 6, '.': 7, cli: 8,
+  observability: 3, workflow: 4, client: 5, webhooks: 5, server: 6, '.': 7, cli: 8,
 };
 const drivers = { 'better-sqlite3': 'backends/sqlite', pg: 'backends/postgres', '@nats-io/': 'backends/nats',
   redis: 'backends/redis', ioredis: 'backends/redis', amqplib: 'backends/rabbitmq' };

@@ -31,3 +31,4 @@ export {
 } from './security/index.js';
 export { Governance, type GovernanceOptions } from './governance.js';
 export * from './workflow/index.js';
+export * from './webhooks/index.js';

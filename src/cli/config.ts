@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { HeraldError } from '../core/errors.js';
 import type { JwtFiles } from '../security/jwt-config.js';
 import { BACKEND_KINDS, type BackendConfig } from './backends.js';
+import { webhooksOf, type WebhookFileEntry } from './webhook-config.js';
 
 /** What `herald serve` runs with. Each field comes from the flags, else the environment, else the config file. */
 export interface ServeConfig {
@@ -16,6 +17,8 @@ export interface ServeConfig {
   allowOrigins?: string[];
   /** JWT verification: key files (never the secrets themselves), issuer, audience. */
   jwt?: JwtFiles;
+  /** Outgoing webhooks (config file only): see docs/webhooks.md. */
+  webhooks?: WebhookFileEntry[];
 }
 
 type Json = Record<string, unknown>;
@@ -76,7 +79,7 @@ export function readConfigFile(file: string): ConfigLayer {
   }
   const where = `config ${file}`;
   const o = obj(raw, '(root)', where)!;
-  unknownFields(o, ['backend', 'host', 'port', 'adminKeyFile', 'tls', 'bodyLimit', 'rate', 'allowOrigins', 'jwt'], where);
+  unknownFields(o, ['backend', 'host', 'port', 'adminKeyFile', 'tls', 'bodyLimit', 'rate', 'allowOrigins', 'jwt', 'webhooks'], where);
   const jwt = obj(o.jwt, 'jwt', where);
   if (jwt) unknownFields(jwt, ['secretFile', 'publicKeyFile', 'issuer', 'audience'], where, 'jwt.');
   const backend = obj(o.backend, 'backend', where);
@@ -94,6 +97,7 @@ export function readConfigFile(file: string): ConfigLayer {
     ...(cert && key ? { tls: { cert, key } } : {}),
     bodyLimit: int(o.bodyLimit, 'bodyLimit', where, 1024), rate: int(o.rate, 'rate', where, 0),
     ...(origins ? { allowOrigins: origins as string[] } : {}),
+    webhooks: webhooksOf(o.webhooks, where),
     ...(jwt ? { jwt: prune({ secretFile: str(jwt, 'secretFile', where), publicKeyFile: str(jwt, 'publicKeyFile', where), issuer: str(jwt, 'issuer', where), audience: str(jwt, 'audience', where) }) } : {}),
   });
 }

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { describeBackend, type BackendConfig } from './backends.js';
 import { configFromEnv, mergeConfig, readConfigFile } from './config.js';
 import { resolveTarget } from './context.js';
+import { loadWebhooks } from './webhook-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +46,24 @@ describe('serve configuration', () => {
     const merged = mergeConfig(fromFile, configFromEnv({ HERALD_JWT_AUDIENCE: 'herald' }));
     assert.deepEqual(merged.jwt, { secretFile: '/etc/herald/jwt.secret', issuer: 'https://id.example.com', audience: 'herald' });
     assert.throws(() => readConfigFile(file({ jwt: { secret: 'hunter2' } })), /unknown field jwt\.secret/);
+  });
+
+  it('takes webhooks from the file, each secret from a file of its own', () => {
+    const secretFile = join(dir, 'crm.secret');
+    writeFileSync(secretFile, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n');
+    const hooks = [{ name: 'crm', topic: 'orders', url: 'https://crm.example.com/in', secretFile, allow: ['10.0.0.0/8'], maxAttempts: 3, timeout: 5000 }];
+    const merged = mergeConfig(readConfigFile(file({ webhooks: hooks })));
+    assert.deepEqual(merged.webhooks, hooks);
+    assert.deepEqual(loadWebhooks(merged.webhooks), [{ name: 'crm', topic: 'orders', url: 'https://crm.example.com/in', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', allow: ['10.0.0.0/8'], maxAttempts: 3, timeout: 5000 }]);
+    assert.throws(() => loadWebhooks([{ ...hooks[0]!, secretFile: join(dir, 'none.secret') }]), /cannot read the secret of webhook crm from .*none\.secret: ENOENT/);
+    const invalid: [unknown, RegExp][] = [
+      [{ webhooks: {} }, /webhooks must be a list/],
+      [{ webhooks: [{ topic: 'o', url: 'https://a', secretFile: 'f' }] }, /webhooks\[0\]\.name must be a non-empty string/],
+      [{ webhooks: [{ ...hooks[0], secret: 'whsec_x' }] }, /unknown field webhooks\[0\]\.secret/],
+      [{ webhooks: [{ ...hooks[0], allow: '10.0.0.0/8' }] }, /webhooks\[0\]\.allow must be a list/],
+      [{ webhooks: [hooks[0], { ...hooks[0], maxAttempts: 0 }] }, /webhooks\[1\]\.maxAttempts must be a positive integer/],
+    ];
+    for (const [content, message] of invalid) assert.throws(() => readConfigFile(file(content)), message, JSON.stringify(content));
   });
 
   it('names the field of every mistake', () => {

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { newWebhookSecret } from '../webhooks/signature.js';
 import { requireService, SERVICE_URLS } from '../../test/services.js';
 
 const BIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -150,6 +154,38 @@ describe('herald serve', () => {
     const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--config', config], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /backend\.kind must be one of sqlite, memory, postgres, nats, redis, rabbitmq/);
+  });
+
+  it('sends the webhooks of its config file, each signed with the secret in its file', async () => {
+    const got: { headers: Record<string, string>; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => { got.push({ headers: req.headers as Record<string, string>, body }); res.end(); });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const secret = newWebhookSecret();
+    const secretFile = join(dir, 'crm.secret');
+    writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+    const config = join(dir, 'webhooks.json');
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`;
+    writeFileSync(config, JSON.stringify({ webhooks: [{ name: 'crm', topic: 'orders', url, secretFile, allow: ['127.0.0.1'] }] }));
+    const running = await serve(join(dir, 'webhooks.db'), '--dev', '--config', config);
+    try {
+      const answer = await fetch(`${running.url}/v1/topics/orders/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: event('w-1') });
+      assert.equal(answer.status, 200);
+      const deadline = Date.now() + 10_000;
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal((new StandardWebhook(secret).verify(got[0]!.body, got[0]!.headers) as { id: string }).id, 'w-1');
+      assert.ok(!running.stderr().includes(secret.slice(6)), 'the secret is not logged');
+    } finally {
+      assert.equal(await stop(running), 0);
+      receiver.close();
+    }
+    writeFileSync(config, JSON.stringify({ webhooks: [{ name: 'crm', topic: 'orders', url, secretFile }] }));
+    const refused = spawnSync(process.execPath, [BIN, '--db', join(dir, 'webhooks.db'), 'serve', '--port', '0', '--dev', '--config', config], { encoding: 'utf8' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /HERALD_E_TARGET_REFUSED|resolves to 127\.0\.0\.1, which is not a public address/);
   });
 
   it('runs on PostgreSQL when the config says so: what was published is there after a restart', async (t) => {

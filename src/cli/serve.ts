@@ -7,6 +7,7 @@ import { startServer } from '../server/server.js';
 import { describeBackend, openBackend } from './backends.js';
 import { configFromEnv, mergeConfig, prune, readConfigFile, type ConfigLayer, type ServeConfig } from './config.js';
 import { DEFAULT_DB, type Ctx } from './context.js';
+import { loadWebhooks } from './webhook-config.js';
 
 interface ServeFlags {
   config?: string; port?: number; host?: string; dev?: boolean; adminKeyFile?: string; tlsCert?: string; tlsKey?: string;
@@ -99,6 +100,7 @@ Examples:
     .action(async (flags: ServeFlags) => {
       const config = serveConfig(program, ctx, flags);
       const jwt = loadJwtOptions(config.jwt ?? {});
+      const webhooks = config.webhooks ? loadWebhooks(config.webhooks) : undefined;
       const { backend } = config;
       let log: EventLog;
       if (ctx.deps.openLog && backend.kind === 'sqlite') log = await ctx.deps.openLog({ path: backend.path ?? DEFAULT_DB, create: true });
@@ -113,6 +115,7 @@ Examples:
         ...(config.allowOrigins && config.allowOrigins.length > 0 ? { allowedOrigins: config.allowOrigins } : {}),
         ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
         ...(jwt ? { jwt } : {}),
+        ...(webhooks ? { webhooks } : {}),
       }).catch(async (error: unknown) => {
         await log.close();
         throw error;

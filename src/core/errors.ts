@@ -30,6 +30,8 @@ export const ERROR_CATALOGUE = {
   HERALD_E_INCOMPATIBLE_SCHEMA: { retryable: false, summary: 'A schema breaks the compatibility mode of its event type; `details.reasons` names each breaking change (field removed, type narrowed, required added...).' },
   HERALD_E_BAD_SIGNATURE: { retryable: false, summary: 'An event\'s signature is missing where required, malformed, from a key not allowed, or does not verify, or its timestamp is outside the tolerance window.' },
   HERALD_E_REPLAYED: { retryable: false, summary: 'A signed event with this id was already accepted within the replay window; it is not accepted twice.' },
+  HERALD_E_TARGET_REFUSED: { retryable: false, summary: 'A webhook URL resolves to an address that is not public (loopback, private, link-local, metadata service...) and is not on the allow list; nothing is sent there.' },
+  HERALD_E_WEBHOOK_FAILED: { retryable: true, summary: 'A webhook endpoint did not answer 2xx (`details.status`) or could not be reached; 5xx, 408, 429 and network errors are retried, other replies and redirects (never followed) are not.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -2,6 +2,9 @@ import { appendStarted } from '../workflow/start.js';
 import { historyEvent } from '../workflow/recorder.js';
 import { WORKFLOW_EVENTS } from '../workflow/index.js';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newWebhookSecret } from '../webhooks/signature.js';
 import { after, before, describe, it } from 'node:test';
 import { createEvent } from '../core/envelope.js';
 import { deadLetter } from '../log/dead-letters.js';
@@ -119,6 +122,9 @@ describe('authorisation matrix (every route × every credential)', () => {
     setSchemaCompatibility: async () => json('PUT', '/v1/schemas/acl.thing/compatibility', { compatibility: 'FULL' }),
     catalog: async () => ({ method: 'GET', path: '/v1/catalog' }),
     asyncapi: async () => ({ method: 'GET', path: '/asyncapi.json' }),
+    listWebhooks: async () => ({ method: 'GET', path: '/v1/webhooks' }),
+    enableWebhook: async () => ({ method: 'POST', path: '/v1/webhooks/crm/enable' }),
+    disableWebhook: async () => ({ method: 'POST', path: '/v1/webhooks/crm/disable' }),
   };
   /** Mutating routes aimed at acme's real resources when the request must be refused. */
   const victim: Record<string, Fixture> = {
@@ -134,8 +140,13 @@ describe('authorisation matrix (every route × every credential)', () => {
     return call(t.url + spec.path, { method: spec.method, headers: { ...headers, ...(spec.type ? { 'content-type': spec.type } : {}) }, ...(spec.body ? { body: spec.body } : {}) });
   };
 
+  let receiver: Server;
   before(async () => {
-    t = await testServer({ limits: { authFailures: { perSecond: 10_000, burst: 10_000 } } });
+    // acme's webhook, whose URL only acme may see.
+    receiver = createServer((req, res) => { req.resume(); req.on('end', () => res.end()); });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const webhooks = [{ tenant: 'acme', name: 'crm', topic: 'orders', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/${MARKER}`, secret: newWebhookSecret(), allow: ['127.0.0.1'] }];
+    t = await testServer({ limits: { authFailures: { perSecond: 10_000, burst: 10_000 } }, webhooks });
     acme = new TenantLog(t.log, 'acme');
     await acme.append('orders', [createEvent({ type: 'secret.thing', data: { marker: MARKER } })]);
     await acme.streams!.appendToStream('orders-1', [createEvent({ type: 'secret.thing', data: { marker: MARKER } })]);
@@ -155,7 +166,7 @@ describe('authorisation matrix (every route × every credential)', () => {
     }
     await new Promise((r) => setTimeout(r, 30));
   });
-  after(() => t.close());
+  after(async () => { await t.close(); receiver.close(); });
 
   it('every route declares a permission and has a fixture in this matrix', () => {
     const kinds = new Set(['public', 'authenticated', 'topic', 'stream', 'tenant']);

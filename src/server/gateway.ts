@@ -6,6 +6,7 @@ import { RateLimiter, type RateOptions } from '../security/rate-limit.js';
 import { TenantLog } from '../security/tenant-log.js';
 import type { Principal } from './principal.js';
 import type { ServerGovernance } from './governance.js';
+import type { ServerWebhooks } from './webhooks.js';
 import { CLOSE, Streams } from './streams.js';
 
 export interface Limits {
@@ -45,6 +46,8 @@ export class Gateway {
   private readonly unrevoke: (() => void) | undefined;
   /** Schema registry, schema validation and signature policy of published events (set by startServer). */
   governance: ServerGovernance | undefined;
+  /** Outgoing webhooks (set by startServer when any are configured). */
+  webhooks: ServerWebhooks | undefined;
 
   constructor(
     readonly log: EventLog,

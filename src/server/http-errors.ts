@@ -29,6 +29,8 @@ const STATUS: Record<ErrorCode, number> = {
   HERALD_E_INCOMPATIBLE_SCHEMA: 409,
   HERALD_E_BAD_SIGNATURE: 400,
   HERALD_E_REPLAYED: 409,
+  HERALD_E_TARGET_REFUSED: 422,
+  HERALD_E_WEBHOOK_FAILED: 502,
 };
 
 /** 5xx answers that are part of normal operation (shutdown, a busy store): not logged as faults. */

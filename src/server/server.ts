@@ -7,6 +7,7 @@ import { KeyStore } from '../security/key-store.js';
 import { buildApp, type AppOptions } from './app.js';
 import { DEFAULT_LIMITS, Gateway, type Limits } from './gateway.js';
 import { ServerGovernance, type GovernanceOptions } from './governance.js';
+import { ServerWebhooks, type ServerWebhookOptions } from './webhooks.js';
 import { routeTable } from './routes/index.js';
 import type { RouteDef } from './route.js';
 import { version } from './version.js';
@@ -43,6 +44,8 @@ export interface ServerOptions extends AppOptions {
    * See docs/governance.md.
    */
   governance?: GovernanceOptions;
+  /** Outgoing webhooks: each sends one tenant's topic to an HTTP endpoint, signed. See docs/webhooks.md. */
+  webhooks?: readonly ServerWebhookOptions[];
 }
 
 /** A running herald server. `close()` drains: nothing that was acknowledged is lost. */
@@ -83,6 +86,7 @@ export class HeraldServer {
         clearInterval(idle);
         clearTimeout(force);
       }
+      await this.gateway.webhooks?.close();
       await this.gateway.audit.close();
       await this.gateway.keys?.close();
       await this.gateway.governance?.close();
@@ -104,6 +108,13 @@ export async function startServer(options: ServerOptions): Promise<HeraldServer>
   gateway.governance = await ServerGovernance.open(log, options.governance);
   const routes = routeTable(gateway.version);
   const app = (built.app = await buildApp(gateway, routes, options));
+  if (options.webhooks && options.webhooks.length > 0) {
+    gateway.webhooks = await ServerWebhooks.start(log, options.webhooks, options.dev ?? false, { warn: (o, m) => app.log.warn(o, m) }).catch(async (error: unknown) => {
+      await app.close();
+      await Promise.all([audit.close(), keys?.close(), gateway.governance?.close()]);
+      throw error;
+    });
+  }
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   if (options.dev) app.log.warn('--dev mode: NO AUTHENTICATION. Anyone who can reach this port can read, publish and delete everything.');
   else if (jwt) app.log.info({ algorithms: jwt.algorithms }, 'accepting API keys and JWTs');

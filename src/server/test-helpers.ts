@@ -6,6 +6,7 @@ import { SqliteLog } from '../backends/sqlite/sqlite-log.js';
 import { MemoryLog } from '../log/memory/index.js';
 import type { EventLog } from '../log/types.js';
 import type { JwtOptions } from '../security/jwt.js';
+import type { ServerWebhookOptions } from './webhooks.js';
 import type { Limits } from './gateway.js';
 import { startServer, type HeraldServer } from './server.js';
 
@@ -29,6 +30,7 @@ export interface TestServerOptions {
   keyPollMs?: number;
   allowedOrigins?: string[];
   jwt?: JwtOptions;
+  webhooks?: ServerWebhookOptions[];
 }
 
 export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -41,6 +43,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     followPollMs: options.followPollMs ?? 100, keyPollMs: options.keyPollMs ?? 100,
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.jwt ? { jwt: options.jwt } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   });
   return {
     server, url: server.url, log, logs,

@@ -15,6 +15,7 @@ import { readRoutes } from './read.js';
 import { schemaRoutes } from './schemas.js';
 import { sseRoutes } from './sse.js';
 import { streamRoutes } from './streams.js';
+import { webhookRoutes } from './webhooks.js';
 import { wsRoutes } from './ws.js';
 import { workflowRoutes } from './workflows.js';
 
@@ -24,7 +25,7 @@ export function routeTable(version: string): RouteDef[] {
     ...healthRoutes(), ...publishRoutes(), ...readRoutes(), ...groupRoutes(), ...sseRoutes(), ...wsRoutes(),
     ...streamRoutes(),
     ...adminTopicRoutes(), ...deadLetterRoutes(), ...logOpRoutes(), ...keyRoutes(), ...auditRoutes(),
-    ...metricsRoutes(), ...lineageRoutes(), ...consoleRoutes(), ...workflowRoutes(), ...schemaRoutes(),
+    ...metricsRoutes(), ...lineageRoutes(), ...consoleRoutes(), ...workflowRoutes(), ...schemaRoutes(), ...webhookRoutes(),
   ];
   let document: unknown;
   routes.push({
