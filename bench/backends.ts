@@ -27,16 +27,11 @@ const only = values.only?.split(',') ?? [...BACKENDS];
 
 interface Row { backend: string; workload: string; raw: number; herald: number; ratio: number; loss: number; rawRuns: number[]; heraldRuns: number[] }
 
-async function measure(peer: Peer, workload: 'publish' | 'consume', tag: string): Promise<number[]> {
-  const runs: number[] = [];
-  for (let r = 0; r < repetitions; r++) {
-    const name = `${tag}${workload}${r}`;
-    const m = workload === 'publish'
-      ? await publishThroughput(peer, name, { events, producers: 1, window: 1000, maxMs: 30_000 })
-      : await consumeThroughput(peer, name, { events, inFlight: 1000, maxMs: 60_000 });
-    runs.push(m.value);
-  }
-  return runs;
+async function once(peer: Peer, workload: 'publish' | 'consume', name: string): Promise<number> {
+  const m = workload === 'publish'
+    ? await publishThroughput(peer, name, { events, producers: 1, window: 1000, maxMs: 30_000 })
+    : await consumeThroughput(peer, name, { events, inFlight: 1000, maxMs: 60_000 });
+  return m.value;
 }
 
 async function opened(peer: Peer): Promise<boolean> {
@@ -58,9 +53,13 @@ for (const backend of only) {
   if (!(await opened(raw)) || !(await opened(herald))) continue;
   try {
     for (const workload of ['publish', 'consume'] as const) {
-      // Interleaved, so a change in the machine's load hits both alike.
-      const rawRuns = await measure(raw, workload, `${tag}r`);
-      const heraldRuns = await measure(herald, workload, `${tag}h`);
+      // Interleaved run by run, so a change in the machine's load hits both alike.
+      const rawRuns: number[] = [];
+      const heraldRuns: number[] = [];
+      for (let r = 0; r < repetitions; r++) {
+        rawRuns.push(await once(raw, workload, `${tag}r${workload}${r}`));
+        heraldRuns.push(await once(herald, workload, `${tag}h${workload}${r}`));
+      }
       const r = median(rawRuns);
       const h = median(heraldRuns);
       const row = { backend, workload, raw: Math.round(r), herald: Math.round(h), ratio: h / r, loss: 1 - h / r, rawRuns, heraldRuns };
