@@ -1,6 +1,7 @@
 import { quoteIdent, type Sql } from './db.js';
 import { HeraldError } from '../../core/errors.js';
 import { V3 } from './stream-append-migration.js';
+import { V4 } from './append-json-migration.js';
 
 export interface Migration {
   version: number;
@@ -218,7 +219,7 @@ END $$;
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
 
 export const LATEST = MIGRATIONS.at(-1)!.version;
 

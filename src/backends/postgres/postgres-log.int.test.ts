@@ -66,6 +66,29 @@ if (pgUp) {
       }
     });
 
+    it('a process of an older herald still appends through append_events (v1), now the same logic as append_events_json (v4)', async () => {
+      const schema = schemas.fresh();
+      const log = await schemas.open(schema);
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await log.append('orders', [createEvent({ type: 'x', id: 'a' })]);
+        const old = (events: ReturnType<typeof createEvent>[]) => client.query<{ ord: number; pos: string; dup: boolean }>(
+          `SELECT * FROM "${schema}".append_events($1, $2, $3, $4, $5::json[], NULL)`,
+          ['orders', events.map((e) => e.id), events.map((e) => e.type), events.map(() => null), events.map((e) => JSON.stringify(e))]);
+        const rows = (await old([createEvent({ type: 'x', id: 'b' }), createEvent({ type: 'x', id: 'a' }), createEvent({ type: 'x', id: 'b' })])).rows;
+        assert.deepEqual(rows.map((r) => [r.ord, Number(r.pos), r.dup]), [[1, 2, false], [2, 1, true], [3, 2, true]]);
+        const read: string[] = [];
+        for await (const e of log.read('orders')) read.push(`${e.position}:${e.event.id}`);
+        assert.deepEqual(read, ['1:a', '2:b']);
+        const receipts = await log.append('orders', [createEvent({ type: 'x', id: 'c' }), createEvent({ type: 'x', id: 'b' })]);
+        assert.deepEqual(receipts.map((r) => [r.position, r.duplicate]), [[3, false], [2, true]]);
+      } finally {
+        await client.end();
+        await log.close();
+      }
+    });
+
     it('a schema migrated by a newer herald is refused with HERALD_E_UNSUPPORTED', async () => {
       const schema = schemas.fresh();
       await (await schemas.open(schema)).close();

@@ -8,7 +8,8 @@ import type {
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
 } from '../../log/types.js';
 import { Admin } from './admin.js';
-import { Appender } from './appender.js';
+import { appendEvents } from './appender.js';
+import { AppendCoalescer } from '../../log/append-coalescer.js';
 import { Db } from './db.js';
 import { ensureGroup, fetchTx } from './fetch.js';
 import { migrate } from './migrations.js';
@@ -41,7 +42,7 @@ export class PostgresLog implements StreamLog {
   private readonly topicIds: Topics;
   private readonly admin: Admin;
   private readonly notifier: Notifier;
-  private readonly appender: Appender;
+  private readonly appender: AppendCoalescer;
   private closing: Promise<void> | undefined;
 
   /** Use `openPostgresLog`, which migrates the schema first. */
@@ -50,7 +51,11 @@ export class PostgresLog implements StreamLog {
     this.topicIds = new Topics(db);
     this.admin = new Admin(db, this.topicIds);
     this.notifier = new Notifier(db);
-    this.appender = new Appender(db, (topic) => { this.notifier.local(topic); this.notifier.announce(topic); });
+    this.appender = new AppendCoalescer(async (topic, events) => {
+      const receipts = await appendEvents(db, topic, events);
+      if (receipts.some((r) => !r.duplicate)) { this.notifier.local(topic); this.notifier.announce(topic); }
+      return receipts;
+    });
     this.streams = new PostgresStreams({
       db, topics: this.topicIds, notifier: this.notifier, streamTopic: db.options.streamTopic, assertOpen: () => this.assertOpen(),
     });
