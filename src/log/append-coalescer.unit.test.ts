@@ -51,7 +51,7 @@ describe('AppendCoalescer', () => {
     const c = new AppendCoalescer(backend().write);
     const [x, y] = await Promise.all([c.append('t', [ev('a')]), c.append('t', [ev('a'), ev('b')])]);
     assert.deepEqual(x, [{ topic: 't', id: 'a', position: 1, appendedAt: 1, duplicate: false }]);
-    assert.deepEqual(y!.map((r) => [r.position, r.duplicate]), [[1, true], [2, false]]);
+    assert.deepEqual(y.map((r) => [r.position, r.duplicate]), [[1, true], [2, false]]);
   });
 
   it('caps a merged write at maxEvents, but never splits one call', async () => {
