@@ -14,6 +14,7 @@ import {
 import { checkServer, connect, createClient, refuseUnsafe, type Persistence } from './connection.js';
 import { fromRedis } from './errors.js';
 import { AppendNotifier } from './notifier.js';
+import { AppendCoalescer } from '../../log/append-coalescer.js';
 import { resolveOptions, type RedisLogOptions, type ResolvedRedisOptions } from './options.js';
 import { SCRIPTS } from './scripts.js';
 
@@ -32,6 +33,7 @@ export class RedisLog implements EventLog {
   readonly capabilities: Capabilities;
   private readonly registered = new Set<string>();
   private readonly notifier: AppendNotifier;
+  private readonly appender = new AppendCoalescer((topic, events) => this.write(topic, events));
   private closed = false;
 
   private constructor(private readonly client: Redis, private readonly options: ResolvedRedisOptions, readonly persistence: Persistence) {
@@ -60,6 +62,11 @@ export class RedisLog implements EventLog {
     if (!Array.isArray(events)) throw invalidArgument('events must be an array', { field: 'events' });
     events.forEach(assertEventAt);
     if (events.length === 0) return [];
+    return this.appender.append(topic, events);
+  }
+
+  /** One script run for the appends the coalescer merged. */
+  private async write(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
     const [reply] = await Promise.all([this.run('append', topic, appendArgs(this.now(), events)), this.register(topic)]);
     const receipts = receiptsOf(topic, events, reply);
     if (receipts.some((r) => !r.duplicate)) this.notifier.local(channelOf(this.stream(topic)));
