@@ -96,7 +96,10 @@ export class TopicReplica {
       throw error;
     }
     const positions = await Promise.all(publish.map((p) => p.seen));
-    if (positions.length > 0) await this.propose({ k: 'announce', head: Math.max(...positions) });
+    // A loop, not Math.max(...positions): a spread of a very large batch overflows the stack.
+    let head = 0;
+    for (const p of positions) if (p > head) head = p;
+    if (positions.length > 0) await this.propose({ k: 'announce', head });
     const written = new Map(publish.map((p, j) => [p.index, positions[j]]));
     return events.map((event, i) => {
       const position = this.index.positionOf(event.id)!;
