@@ -82,7 +82,7 @@ export class LeaseBook {
 
   /** A message just pulled: taken into this fetch unless an earlier event of its key is held here. */
   arrive(arrival: Arrival, now: number, fetching: Fetching, max: number): void {
-    const entry: Entry = { ...arrival, key: keyOf(arrival.stored.event), leaseId: 0, availableAt: now };
+    const entry = toEntry(arrival, now);
     const list = this.byPosition.get(entry.position) ?? [];
     list.push(entry);
     this.byPosition.set(entry.position, list);
@@ -147,6 +147,16 @@ export class LeaseBook {
   }
 }
 
+/** An arrival as the book holds it, every field set in one order (one object shape for all). */
+function toEntry(a: Arrival, now: number): Entry {
+  const entry: Entry = {
+    position: a.position, source: a.source, seq: a.seq, delivered: a.delivered, reply: a.reply, stored: a.stored, payload: a.payload,
+    key: keyOf(a.stored.event), handedOut: false, attempts: a.attempts, leaseId: 0, availableAt: now, recorded: a.recorded,
+  };
+  if (a.lastError) entry.lastError = a.lastError;
+  return entry;
+}
+
 /** One fetch in progress: what it took, and the keys the gate closed. */
 export class Fetching {
   readonly gate = new KeyGate();
@@ -163,9 +173,14 @@ export class Fetching {
     if (e.key !== undefined) this.takenByKey.set(e.key, (this.takenByKey.get(e.key) ?? 0) + 1);
     // No structuredClone per delivery (5% of a consume's CPU): the first lease takes the object
     // decoded on arrival, a later one a new decode of the bytes.
-    const stored = e.handedOut ? { ...e.stored, event: JSON.parse(decoder.decode(e.payload)) as StoredEvent['event'] } : e.stored;
+    const { stored } = e;
+    const event = e.handedOut ? JSON.parse(decoder.decode(e.payload)) as StoredEvent['event'] : stored.event;
     e.handedOut = true;
-    const delivery: Delivery = { ...stored, group: this.group, attempt: e.attempts, leaseId: this.leaseId, leaseUntil: this.leaseUntil };
+    // Written out, not spread: one object shape for every delivery (spreads were 20% of a consume's CPU).
+    const delivery: Delivery = {
+      topic: stored.topic, position: stored.position, appendedAt: stored.appendedAt, event,
+      group: this.group, attempt: e.attempts, leaseId: this.leaseId, leaseUntil: this.leaseUntil,
+    };
     if (e.lastError) delivery.lastError = e.lastError;
     this.out.push(delivery);
   }
