@@ -1,7 +1,7 @@
 import { quoteIdent, type Sql } from './db.js';
 import { HeraldError } from '../../core/errors.js';
 import { V3 } from './stream-append-migration.js';
-import { V4 } from './append-json-migration.js';
+import { V4 } from './migration-4.js';
 
 export interface Migration {
   version: number;

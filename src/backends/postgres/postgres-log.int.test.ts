@@ -89,6 +89,25 @@ if (pgUp) {
       }
     });
 
+    it('settle: a call of acks at distinct positions (one statement) and any other call (in order) answer alike', async () => {
+      const log = await schemas.open(schemas.fresh());
+      try {
+        await log.append('orders', Array.from({ length: 6 }, (_, i) => createEvent({ type: 'x', id: `e${i}` })));
+        const d = await log.fetch('orders', 'g', { max: 6, leaseMs: 60_000 });
+        const ack = (i: number, leaseId = d[i]!.leaseId) => ({ kind: 'ack' as const, position: d[i]!.position, leaseId });
+        // Acks only, distinct: the set-based path; a wrong lease and lease 0 are stale.
+        assert.deepEqual(await log.settle('orders', 'g', [ack(0), ack(1, 999_999), ack(2, 0), ack(3)]), ['ok', 'stale', 'stale', 'ok']);
+        // The same position twice: in order, the second finds nothing.
+        assert.deepEqual(await log.settle('orders', 'g', [ack(1), ack(1)]), ['ok', 'stale']);
+        // Mixed kinds: in order, the ack after the release is stale.
+        assert.deepEqual(await log.settle('orders', 'g', [{ kind: 'release', position: d[4]!.position, leaseId: d[4]!.leaseId }, ack(4), ack(5)]), ['ok', 'stale', 'ok']);
+        assert.deepEqual((await log.fetch('orders', 'g', { max: 6, leaseMs: 60_000 })).map((x) => x.event.id), ['e4'], 'only the released one (e2 is still leased)');
+        assert.deepEqual(await log.settle('orders', 'g', [ack(2)]), ['ok'], 'the stale acks left e2 leased');
+      } finally {
+        await log.close();
+      }
+    });
+
     it('a schema migrated by a newer herald is refused with HERALD_E_UNSUPPORTED', async () => {
       const schema = schemas.fresh();
       await (await schemas.open(schema)).close();
