@@ -7,6 +7,7 @@ import type { Delivery, EventLog } from '../log/types.js';
 import { backoffDelay } from './backoff.js';
 import { isPermanent, toFailureInfo } from './failure.js';
 import { SettleBuffer } from './settle-buffer.js';
+import { Fetcher } from './fetcher.js';
 import type { HandlerContext, SubscribeOptions, Subscription, SubscriptionStats } from './types.js';
 import { assertCapabilities } from './requirements.js';
 
@@ -37,11 +38,12 @@ export class Runner implements Subscription {
   /** A key's lane ran dry since the last settle: once its acks land, the log may hand out its next events. */
   private laneEmptied = false;
   private stopping = false;
-  private wakeUp: (() => void) | undefined;
   private idleDone: (() => void) | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unlisten: () => void;
-  private loopDone: Promise<void>;
+  private readonly fetcher: Fetcher;
+  /** Deliveries in the lanes (running or queued). */
+  private held = 0;
 
   constructor(
     private readonly log: EventLog,
@@ -71,8 +73,16 @@ export class Runner implements Subscription {
     const renew = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
     renew.unref();
     this.timers.push(renew);
-    this.loopDone = this.loop();
-    this.closed = this.loopDone.then(() => this.idle()).then(() => this.shutdown());
+    this.fetcher = new Fetcher({
+      maxInFlight: this.maxInFlight, pollMs: this.pollMs, held: () => this.held,
+      fetch: (max) => this.log.fetch(this.topic, this.group, { max, leaseMs: this.leaseMs, from: this.options.from ?? 'earliest' }),
+      take: (deliveries) => { for (const d of deliveries) this.enqueue(d); },
+      giveBack: (deliveries) => { for (const d of deliveries) this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId }); },
+      onError: (error) => this.options.onError?.(error),
+      onClosed: () => { this.stopping = true; },
+    });
+    this.fetcher.start();
+    this.closed = this.fetcher.done.then(() => this.idle()).then(() => this.shutdown());
   }
 
   get group(): string {
@@ -80,14 +90,14 @@ export class Runner implements Subscription {
   }
 
   stats(): SubscriptionStats {
-    return { ...this.counts, inFlight: this.heldCount() };
+    return { ...this.counts, inFlight: this.held };
   }
 
   async close(options: { timeout?: Duration } = {}): Promise<void> {
     if (!this.stopping) {
       this.stopping = true;
       this.releaseQueued();
-      this.wake();
+      this.fetcher.stop();
       const timeout = toMillis(options.timeout ?? 30_000, 'timeout');
       const timer = setTimeout(() => this.abort.abort(new HeraldError('HERALD_E_CLOSED', 'subscription closed before the handler finished')), timeout);
       timer.unref();
@@ -96,31 +106,11 @@ export class Runner implements Subscription {
     await this.closed;
   }
 
-  private async loop(): Promise<void> {
-    let errors = 0;
-    while (!this.stopping) {
-      const room = this.maxInFlight - this.heldCount();
-      if (room < Math.ceil(this.maxInFlight / 2) && this.heldCount() > 0) { await this.sleep(this.pollMs); continue; }
-      let deliveries: Delivery[];
-      try {
-        deliveries = await this.log.fetch(this.topic, this.group, { max: room, leaseMs: this.leaseMs, from: this.options.from ?? 'earliest' });
-        errors = 0;
-      } catch (error) {
-        if (isHeraldError(error, 'HERALD_E_CLOSED')) { this.stopping = true; break; }
-        this.options.onError?.(error);
-        await this.sleep(backoffDelay(++errors, { initial: 50, max: 5_000 }));
-        continue;
-      }
-      if (this.stopping) { deliveries.forEach((d) => { this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId }); }); break; }
-      if (deliveries.length === 0) { await this.sleep(this.pollMs); continue; }
-      for (const d of deliveries) this.enqueue(d);
-    }
-  }
-
   private enqueue(delivery: Delivery): void {
     const lane = keyOf(delivery.event) ?? `\u0000${delivery.position}`;
     const queue = this.lanes.get(lane);
     const held = { delivery, started: false, lost: false };
+    this.held++;
     if (queue) { queue.push(held); return; }
     this.lanes.set(lane, [held]);
     this.schedule(lane);
@@ -137,10 +127,11 @@ export class Runner implements Subscription {
     try {
       while (queue.length > 0) {
         const held = queue[0]!;
-        if (held.lost || this.abort.signal.aborted) { queue.shift(); continue; }
+        if (held.lost || this.abort.signal.aborted) { queue.shift(); this.held--; continue; }
         held.started = true;
         const parked = await this.process(held.delivery);
         queue.shift();
+        this.held--;
         if (parked) { this.release(queue.splice(0)); break; }
         if (this.waiting.length > 0 && queue.length > 0) { this.waiting.push(lane); return; } // let other keys in
       }
@@ -199,7 +190,9 @@ export class Runner implements Subscription {
     }
   }
 
+  /** Gives back deliveries taken out of their lane. */
   private release(items: Held[]): void {
+    this.held -= items.length;
     for (const { delivery: d } of items) this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId });
   }
 
@@ -227,11 +220,6 @@ export class Runner implements Subscription {
     }
   }
 
-  private heldCount(): number {
-    let n = 0;
-    for (const q of this.lanes.values()) n += q.length;
-    return n;
-  }
 
   /** After a batch of settlements: wake a fetch that found every key busy, if one of ours is now free. */
   private keysSettled(): void {
@@ -241,21 +229,12 @@ export class Runner implements Subscription {
   }
 
   private wake(): void {
-    const w = this.wakeUp;
-    this.wakeUp = undefined;
-    w?.();
+    if (!this.stopping) this.fetcher.wake();
   }
 
   private wakeAfter(ms: number): void {
     const t = setTimeout(() => this.wake(), ms + 1);
     t.unref();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wakeUp = undefined; resolve(); }, ms);
-      this.wakeUp = () => { clearTimeout(t); resolve(); };
-    });
   }
 
   private idle(): Promise<void> {
