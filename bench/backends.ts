@@ -7,7 +7,7 @@
  *
  * Writes bench/results/<date>-backends.json and prints one line per backend and workload.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,6 +75,8 @@ for (const backend of only) {
 const date = new Date().toISOString().slice(0, 10);
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const file = join(dir, `${date}-backends.json`);
+// A second run on the same day gets its time in the name: it never replaces the first.
+const first = join(dir, `${date}-backends.json`);
+const file = existsSync(first) ? join(dir, `${date}-${new Date().toISOString().slice(11, 16).replace(':', '')}-backends.json`) : first;
 writeFileSync(file, `${JSON.stringify({ date, host: hostname(), loadavg: loadavg(), events, repetitions, note: 'raw = the bench peer (the engine\'s own client, durable settings of the main suite except Redis as configured); herald = herald\'s EventLog and subscribe() on that engine', rows }, null, 2)}\n`);
 console.log(`wrote ${file}`);
