@@ -46,7 +46,7 @@ export class EventRouter {
     this.waiters.set(wait.topic, onTopic);
     const waiter = { stream, wait };
     onTopic.set(key, waiter);
-    this.listen(wait.topic);
+    this.listen(wait.topic, wait.since);
     this.catchUp(waiter).catch(this.options.onError);
   }
 
@@ -62,10 +62,16 @@ export class EventRouter {
     await Promise.all([...this.subscriptions.values()].map((s) => s.close()));
   }
 
-  private listen(topic: string): void {
+  /**
+   * The topic's group starts (when it is first made) where catching up starts, not at the latest
+   * event: an event appended after the catch-up read and before the group's first fetch would be
+   * in neither (CI, PostgreSQL: a wait timed out with its event in the topic).
+   */
+  private listen(topic: string, since: number): void {
     if (this.subscriptions.has(topic)) return;
+    const from = this.log.capabilities.readByTime ? { time: Math.max(0, since - 1_000) } : 'latest' as const;
     this.subscriptions.set(topic, subscribe(this.log, topic, {
-      group: 'workflow-events', from: 'latest', pollInterval: this.options.pollInterval, concurrency: 4, maxAttempts: 1_000, onError: this.options.onError,
+      group: 'workflow-events', from, pollInterval: this.options.pollInterval, concurrency: 4, maxAttempts: 1_000, onError: this.options.onError,
     }, async (event) => {
       for (const waiter of [...(this.waiters.get(topic)?.values() ?? [])]) {
         if (matches(event, waiter.wait.type, waiter.wait.match)) await this.deliver(waiter, event);
