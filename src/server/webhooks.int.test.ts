@@ -6,14 +6,8 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { CloudEvent } from '../core/envelope.js';
 import { newWebhookSecret } from '../webhooks/signature.js';
 import { bearer, call, testServer, type TestServer } from './test-helpers.js';
+import { eventually } from '../workflow/test-support.js';
 
-const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('the server\'s outgoing webhooks', () => {
   const secret = newWebhookSecret();
@@ -48,11 +42,11 @@ describe('the server\'s outgoing webhooks', () => {
 
   it('sends the tenant\'s events signed, is disabled by a 410, and resumes when enabled through the API', async () => {
     await publish('a');
-    await until('the first request', () => got.length === 1);
+    await eventually(() => got.length === 1, 'the first request');
     const verified = new StandardWebhook(secret).verify(got[0]!.body, got[0]!.headers as Record<string, string>) as CloudEvent;
     assert.equal(verified.type, 'a');
     await publish('b');
-    await until('disabled', async () => (await list(acme))[0]?.state === 'disabled');
+    await eventually(async () => (await list(acme))[0]?.state === 'disabled', 'disabled');
     const port = (receiver.address() as AddressInfo).port;
     assert.deepEqual(await list(acme), [{ name: 'crm', topic: 'orders', url: `http://127.0.0.1:${port}/in`, state: 'disabled', reason: 'the endpoint answered 410 Gone', tenant: 'acme' }], 'the query is not shown');
     assert.deepEqual(await list(globex), [], 'another tenant sees no webhook of acme');
@@ -63,7 +57,7 @@ describe('the server\'s outgoing webhooks', () => {
 
     const enabled = await call<{ state: string }>(`${t.url}/v1/webhooks/crm/enable`, { method: 'POST', headers: bearer(acme) });
     assert.equal(enabled.body.state, 'active');
-    await until('b and c', () => got.length === 4);
+    await eventually(() => got.length === 4, 'b and c');
     assert.deepEqual(got.map((r) => (JSON.parse(r.body) as CloudEvent).type), ['a', 'b', 'b', 'c']);
 
     const disabled = await call<{ state: string; reason: string }>(`${t.url}/v1/webhooks/crm/disable`, { method: 'POST', headers: bearer(acme) });

@@ -13,6 +13,7 @@ import type { DeadLetter } from '../log/shapes.js';
 import { newWebhookSecret } from './signature.js';
 import { startWebhook, type Webhook, type WebhookOptions } from './webhook.js';
 import type { Resolver } from './target.js';
+import { eventually } from '../workflow/test-support.js';
 
 interface Received { path: string; headers: IncomingHttpHeaders; body: string }
 
@@ -33,13 +34,6 @@ async function receiver(replies: (number | [number, Record<string, string>])[] =
   return { server, port: (server.address() as AddressInfo).port, got };
 }
 
-const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const deadLetters = async (h: Herald, topic: string, group: string): Promise<DeadLetter[]> => {
   const out: DeadLetter[] = [];
@@ -83,7 +77,7 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     await start(options());
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await herald.publish(topic, { type: 'order.placed', key: 'o-1', data: { i } })).id);
-    await until('20 requests', () => got.length === 20);
+    await eventually(() => got.length === 20, '20 requests');
     const verifier = new StandardWebhook(secret);
     got.forEach((r, i) => {
       const verified = verifier.verify(r.body, r.headers as Record<string, string>) as CloudEvent<{ i: number }>;
@@ -121,10 +115,10 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     const resolve: Resolver = async () => { const a = answers[Math.min(asked++, answers.length - 1)]!; return a.map((address) => ({ address, family: 4 })); };
     await start(options({ url: `http://hook.test:${port}/in`, resolve, maxAttempts: 3 }));
     await herald.publish(topic, { type: 'a', key: 'k' });
-    await until('first request', () => got.length === 1);
+    await eventually(() => got.length === 1, 'first request');
     assert.equal(got[0]!.headers.host, `hook.test:${port}`);
     await herald.publish(topic, { type: 'b', key: 'k' });
-    await until('a dead letter', async () => (await deadLetters(herald, topic, 'webhook-crm')).length === 1);
+    await eventually(async () => (await deadLetters(herald, topic, 'webhook-crm')).length === 1, 'a dead letter');
     const [dl] = await deadLetters(herald, topic, 'webhook-crm');
     assert.equal(dl!.event.type, 'b');
     assert.equal(dl!.context.error.code, 'HERALD_E_TARGET_REFUSED');
@@ -139,7 +133,7 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     await start(options());
     await herald.publish(topic, { type: 'a', key: 'k1' });
     await herald.publish(topic, { type: 'b', key: 'k2' });
-    await until('two dead letters', async () => (await deadLetters(herald, topic, 'webhook-crm')).length === 2);
+    await eventually(async () => (await deadLetters(herald, topic, 'webhook-crm')).length === 2, 'two dead letters');
     for (const dl of await deadLetters(herald, topic, 'webhook-crm')) {
       assert.equal(dl.context.error.code, 'HERALD_E_WEBHOOK_FAILED');
       assert.match(dl.context.error.message, /redirect \(30[27]\), which is not followed/);
@@ -153,9 +147,9 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     const { got, topic, options } = await setUp([503, 429, 500, 200, 400]);
     await start(options({ maxAttempts: 5 }));
     await herald.publish(topic, { type: 'a', key: 'k' });
-    await until('four requests', () => got.length === 4);
+    await eventually(() => got.length === 4, 'four requests');
     await herald.publish(topic, { type: 'b', key: 'k' });
-    await until('a dead letter', async () => (await deadLetters(herald, topic, 'webhook-crm')).length === 1);
+    await eventually(async () => (await deadLetters(herald, topic, 'webhook-crm')).length === 1, 'a dead letter');
     const [dl] = await deadLetters(herald, topic, 'webhook-crm');
     assert.equal(dl!.event.type, 'b');
     assert.equal(dl!.context.attempts, 1);
@@ -166,7 +160,7 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     await new Promise((r) => closed.server.close(r));
     await start(options({ name: 'gone', topic: `${topic}-x`, url: `http://127.0.0.1:${closed.port}/`, maxAttempts: 2 }));
     await herald.publish(`${topic}-x`, { type: 'c', key: 'k3' });
-    await until('a dead letter', async () => (await deadLetters(herald, `${topic}-x`, 'webhook-gone')).length === 1);
+    await eventually(async () => (await deadLetters(herald, `${topic}-x`, 'webhook-gone')).length === 1, 'a dead letter');
     const [unreachable] = await deadLetters(herald, `${topic}-x`, 'webhook-gone');
     assert.equal(unreachable!.context.attempts, 2, 'retried');
     assert.match(unreachable!.context.error.message, /could not be reached: .*ECONNREFUSED/);
@@ -177,7 +171,7 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     const disabled: string[] = [];
     const hook = await start(options({ onDisabled: (s) => disabled.push(s.reason ?? '') }));
     for (const type of ['a', 'b', 'c']) await herald.publish(topic, { type, key: 'k' });
-    await until('disabled', () => hook.status().state === 'disabled');
+    await eventually(() => hook.status().state === 'disabled', 'disabled');
     assert.deepEqual(disabled, ['the endpoint answered 410 Gone']);
     assert.equal(hook.status().url, `http://127.0.0.1:${/:(\d+)\//.exec(options().url)![1]}/hook`, 'the query (it may hold a token) is not shown');
     await new Promise((r) => setTimeout(r, 300));
@@ -189,7 +183,7 @@ describe('outgoing webhooks (RELIABILITY S5)', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(got.length, 2);
     await again.enable();
-    await until('b and c', () => got.length === 4);
+    await eventually(() => got.length === 4, 'b and c');
     assert.deepEqual(got.map((r) => (JSON.parse(r.body) as CloudEvent).type), ['a', 'b', 'b', 'c']);
     assert.equal(got[1]!.headers['webhook-id'], got[2]!.headers['webhook-id'], 'a retry carries the same webhook-id');
     assert.equal((await deadLetters(herald, topic, 'webhook-crm')).length, 0);

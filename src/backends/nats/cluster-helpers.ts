@@ -54,15 +54,23 @@ export class LocalCluster {
     if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGKILL');
   }
 
-  /** Resolves once JetStream answers API calls (a meta leader was elected). */
+  /**
+   * Resolves once JetStream can place a stream on every node: a meta leader alone is not enough
+   * (CI: "no suitable peers for placement" while a peer was still joining), so a probe stream
+   * with one replica per node is made, then deleted.
+   */
   async ready(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const probe = { name: 'ready_probe', subjects: ['ready.probe'], num_replicas: this.nodes.length, storage: 'memory' };
     for (;;) {
       try {
         const nc = await connect({ servers: this.urls, timeout: 1000 });
         try {
-          const info = (await nc.request('$JS.API.INFO', '', { timeout: 1000 })).json<{ error?: unknown }>();
-          if (!info.error) return;
+          const made = (await nc.request('$JS.API.STREAM.CREATE.ready_probe', JSON.stringify(probe), { timeout: 2000 })).json<{ error?: unknown }>();
+          if (!made.error) {
+            await nc.request('$JS.API.STREAM.DELETE.ready_probe', '', { timeout: 2000 });
+            return;
+          }
         } finally {
           await nc.close();
         }
