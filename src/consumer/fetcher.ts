@@ -41,8 +41,6 @@ export class Fetcher {
   private errors = 0;
   /** The last answer was empty or a failure: no new fetch until the timer or a wake. */
   private quiet = false;
-  /** A wake came while a fetch was out: an empty answer may predate what woke us, so ask again. */
-  private wokenSinceSent = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /**
@@ -62,7 +60,6 @@ export class Fetcher {
 
   wake(): void {
     this.quiet = false;
-    this.wokenSinceSent = true;
     this.scope.runInAsyncScope(() => this.pump());
   }
 
@@ -95,12 +92,11 @@ export class Fetcher {
   private send(room: number): void {
     this.fetches++;
     this.requested += room;
-    this.wokenSinceSent = false;
     let reserved = room;
     void this.o.fetch(room).then((deliveries) => {
       this.errors = 0;
       if (this.stopped) { if (deliveries.length > 0) this.o.giveBack(deliveries); return; }
-      this.quiet = deliveries.length === 0 && !this.wokenSinceSent;
+      this.quiet = deliveries.length === 0;
       // What came is held now: no longer counted as asked for.
       this.requested -= reserved;
       reserved = 0;

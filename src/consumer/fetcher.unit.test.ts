@@ -70,18 +70,6 @@ describe('Fetcher', () => {
     await h.fetcher.done;
   });
 
-  it('asks again at once when woken while an answer that came back empty was on its way', async () => {
-    const h = harness();
-    h.fetcher.start();
-    h.fetcher.wake(); // an append lands while the fetch is out
-    await h.answer(0);
-    assert.equal(h.pending.length, 1, 'the empty answer may predate the append');
-    await h.answer(0);
-    assert.equal(h.pending.length, 0, 'no wake since: quiet');
-    h.fetcher.stop();
-    await h.fetcher.done;
-  });
-
   it('gives back what answers after stop, and is done once every fetch out has answered', async () => {
     const given: number[] = [];
     const h = harness({ giveBack: (ds) => given.push(...ds.map((d) => d.position)) });

@@ -17,7 +17,6 @@ import { resolveOptions, type RabbitLogOptions, type ResolvedOptions } from './o
 import { Session } from './session.js';
 import { storedEvents, toDeliveries } from './topic-reads.js';
 import { TopicReplica, type ReplicaContext } from './topic-replica.js';
-import { AppendCoalescer } from '../../log/append-coalescer.js';
 
 /**
  * herald's EventLog on RabbitMQ streams (see docs/backends/rabbitmq.md): each topic is a data
@@ -31,8 +30,6 @@ export class RabbitLog implements EventLog {
   };
   private readonly replicas = new Map<string, Promise<TopicReplica>>();
   private readonly listeners = new Map<string, Set<() => void>>();
-  /** Merged appends: one announce on the control stream per write, not per call. */
-  private readonly appender = new AppendCoalescer(async (topic, events) => (await this.replica(topic, true))!.append(events));
   private closed = false;
   private reconnecting: Promise<void> | undefined;
 
@@ -72,7 +69,7 @@ export class RabbitLog implements EventLog {
     assertTopic(topic);
     events.forEach(assertEventAt);
     if (events.length === 0) return [];
-    return this.appender.append(topic, events);
+    return (await this.replica(topic, true))!.append(events);
   }
 
   async *read(topic: string, options: ReadOptions = {}): AsyncIterable<StoredEvent> {

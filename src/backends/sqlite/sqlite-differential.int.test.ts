@@ -112,5 +112,5 @@ test('SqliteLog answers every random operation sequence exactly like MemoryLog',
     } finally {
       await lite.done();
     }
-  }), { numRuns: Number(process.env.HERALD_DIFF_RUNS ?? 150) });
+  }), { numRuns: Number(process.env.HERALD_DIFF_RUNS ?? 150), ...(process.env.HERALD_SEED ? { seed: Number(process.env.HERALD_SEED) } : {}) });
 });

@@ -173,7 +173,9 @@ export class MemoryLog implements EventLog, StreamLog {
     while (out.length < options.max && g.cursor <= t.head && parked < options.max * 8) {
       const stored = this.storedAt(t, g.cursor);
       g.cursor++;
-      if (!stored) continue;
+      // A position with a row already (an event requeued there, e.g. into a group the requeue
+      // recreated behind it) is that row's to deliver: read again, it went out twice.
+      if (!stored || g.inflight.has(stored.position)) continue;
       const row: Row = { position: stored.position, key: keyOf(stored.event), attempt: 0, leaseId: 0, visibleAt: 0 };
       this.addRow(g, row);
       const heldElsewhere = row.key !== undefined && (g.keyCounts.get(row.key) ?? 0) - 1 > (takenByKey.get(row.key) ?? 0);
