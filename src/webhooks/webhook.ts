@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../core/envelope.js';
 import { toMillis, type Duration } from '../core/duration.js';
 import { HeraldError, invalidArgument } from '../core/errors.js';
+import { linkedSignal } from '../core/linked-signal.js';
 import { assertGroup, assertTopic } from '../log/names.js';
 import type { SubscribeOptions, Subscription } from '../consumer/types.js';
 import { AllowList } from './address.js';
@@ -57,9 +58,14 @@ export class Webhook {
   private readonly allow: AllowList;
   private readonly timeoutMs: number;
   private readonly stateTopic: string;
+  /** The URL as it may be shown (no query): in statuses, errors and logs. */
+  private readonly shown: string;
+  private readonly resolve: Resolver;
 
   private constructor(private readonly host: WebhookHost, private readonly options: WebhookOptions, state: WebhookState) {
     this.url = parseWebhookUrl(options.url);
+    this.shown = shownUrl(this.url);
+    this.resolve = options.resolve ?? systemResolver;
     this.key = secretKey(options.secret);
     this.allow = new AllowList(options.allow);
     this.timeoutMs = toMillis(options.timeout ?? 10_000, 'timeout');
@@ -72,17 +78,17 @@ export class Webhook {
     if (typeof options !== 'object' || options === null) throw invalidArgument('webhook options must be an object', { field: 'options' });
     assertTopic(options.topic);
     assertGroup(`webhook-${String(options.name)}`);
-    const probe = new Webhook(host, options, { state: 'active' });
-    assertTopic(probe.stateTopic);
-    await resolveTarget(probe.url, probe.allow, options.resolve ?? systemResolver);
-    probe.current = (await readWebhookStates(host, probe.stateTopic)).get(options.name) ?? { state: 'active' };
-    if (probe.current.state === 'active') probe.run();
-    return probe;
+    const hook = new Webhook(host, options, { state: 'active' });
+    assertTopic(hook.stateTopic);
+    await resolveTarget(hook.url, hook.allow, hook.resolve);
+    hook.current = (await readWebhookStates(host, hook.stateTopic)).get(options.name) ?? { state: 'active' };
+    if (hook.current.state === 'active') hook.run();
+    return hook;
   }
 
   status(): WebhookStatus {
     const { name, topic } = this.options;
-    return { name, topic, url: shownUrl(this.url), ...this.current };
+    return { name, topic, url: this.shown, ...this.current };
   }
 
   /** Records the endpoint as disabled and stops sending; undelivered events wait in its group. */
@@ -111,25 +117,38 @@ export class Webhook {
   }
 
   private run(): void {
-    const { topic, name, resolve, url: _url, secret: _secret, allow: _allow, timeout: _timeout, stateTopic: _st, onDisabled: _od, ...rest } = this.options;
-    this.sub = this.host.subscribe(topic, { ...rest, group: `webhook-${name}`, name: `webhook ${name}` }, (event, ctx) => this.send(event, ctx.signal, resolve ?? systemResolver));
+    const { topic, name, from, concurrency, maxAttempts, backoff, onError } = this.options;
+    const options: SubscribeOptions = { group: `webhook-${name}`, name: `webhook ${name}` };
+    if (from !== undefined) options.from = from;
+    if (concurrency !== undefined) options.concurrency = concurrency;
+    if (maxAttempts !== undefined) options.maxAttempts = maxAttempts;
+    if (backoff !== undefined) options.backoff = backoff;
+    if (onError !== undefined) options.onError = onError;
+    this.sub = this.host.subscribe(topic, options, (event, ctx) => this.send(event, ctx.signal));
   }
 
-  private async send(event: CloudEvent, signal: AbortSignal, resolve: Resolver): Promise<void> {
-    const shown = shownUrl(this.url);
+  private async send(event: CloudEvent, signal: AbortSignal): Promise<void> {
+    const shown = this.shown;
     // Resolved and checked on every attempt: the name may point elsewhere since the last one.
-    const target = await resolveTarget(this.url, this.allow, resolve);
+    const target = await resolveTarget(this.url, this.allow, this.resolve);
     const body = JSON.stringify(event);
     const headers = {
       'content-type': 'application/cloudevents+json; charset=utf-8',
       'user-agent': 'herald-webhooks',
       ...signWebhook(this.key, event.id, Math.floor(Date.now() / 1000), body),
     };
+    // Not AbortSignal.any: each signal derived from the subscription's long-lived one stays
+    // registered on it (Node 20, reliability row R13); a linked signal is released after the request.
+    const linked = linkedSignal(signal);
+    const timer = setTimeout(() => linked.abort(new HeraldError('HERALD_E_TIMEOUT', `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     let reply: { status: number; location?: string };
     try {
-      reply = await postOnce(target, headers, body, AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]));
+      reply = await postOnce(target, headers, body, linked.signal);
     } catch (cause) {
       throw new HeraldError('HERALD_E_WEBHOOK_FAILED', `the webhook ${shown} could not be reached: ${(cause as Error).message}`, { cause, details: { url: shown } });
+    } finally {
+      clearTimeout(timer);
+      linked.dispose();
     }
     const { status } = reply;
     if (status >= 200 && status < 300) return;
