@@ -77,7 +77,7 @@ export class Runner implements Subscription {
       maxInFlight: this.maxInFlight, pollMs: this.pollMs, held: () => this.held,
       fetch: (max) => this.log.fetch(this.topic, this.group, { max, leaseMs: this.leaseMs, from: this.options.from ?? 'earliest' }),
       take: (deliveries) => { for (const d of deliveries) this.enqueue(d); },
-      giveBack: (deliveries) => { for (const d of deliveries) this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId }); },
+      giveBack: (deliveries) => { for (const d of deliveries) this.giveBack(d); },
       onError: (error) => this.options.onError?.(error),
       onClosed: () => { this.stopping = true; },
     });
@@ -193,7 +193,11 @@ export class Runner implements Subscription {
   /** Gives back deliveries taken out of their lane. */
   private release(items: Held[]): void {
     this.held -= items.length;
-    for (const { delivery: d } of items) this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId });
+    for (const { delivery } of items) this.giveBack(delivery);
+  }
+
+  private giveBack(d: Delivery): void {
+    this.buffer.send({ kind: 'release', position: d.position, leaseId: d.leaseId });
   }
 
   /** Gives back everything queued but not started, so other consumers get it at once. */
