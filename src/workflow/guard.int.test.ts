@@ -1,15 +1,17 @@
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHeraldError } from '../core/errors.js';
 import { defineWorkflow } from './define.js';
 import { FencedOut, historyEvent, Recorder } from './recorder.js';
 import { runSaga } from './saga.js';
-import { BACKENDS, eventually, runner } from './test-support.js';
+import { BACKENDS, cleanUp, eventually, openBackend, runner } from './test-support.js';
+
+afterEach(cleanUp);
 
 for (const backend of BACKENDS) {
   describe(`sagas, the determinism guard and versions on ${backend.name}`, () => {
     it('compensates the succeeded steps in reverse order when a step fails, and on cancel', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const order: string[] = [];
       const wf = defineWorkflow('trip', async (ctx, input: { fail: boolean }) => runSaga(ctx, async (s) => {
         await s.step('flight', () => { order.push('flight'); }, { compensate: () => { order.push('undo flight'); } });
@@ -40,7 +42,7 @@ for (const backend of BACKENDS) {
     });
 
     it('fails an instance whose code no longer matches its history, naming both steps, and retries it once fixed', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const v1 = defineWorkflow('guarded', async (ctx) => { await ctx.step('charge', () => 1); await ctx.waitForSignal('go'); return ctx.step('ship', () => 2); });
       let r = await runner(b.log, [v1]);
       await r.start(v1, {}, { id: 'g' });
@@ -64,7 +66,7 @@ for (const backend of BACKENDS) {
     });
 
     it('keeps running instances on the version they started with while new ones start on the newest', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const v1 = defineWorkflow('versioned', { version: 1 }, async (ctx) => { await ctx.waitForSignal('go'); return ctx.step('v1 step', () => 'one'); });
       const v2 = defineWorkflow('versioned', { version: 2 }, async (ctx) => { await ctx.step('v2 first', () => 0); await ctx.waitForSignal('go'); return 'two'; });
       let r = await runner(b.log, [v1]);
@@ -88,7 +90,7 @@ for (const backend of BACKENDS) {
     });
 
     it('fences two runs of one instance: the second to record a step at the same revision is refused', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const stream = 'workflow-fence:1';
       await b.log.streams.appendToStream(stream, [historyEvent(stream, 'urn:test', { type: 'workflow.started', data: {} })]);
       const one = new Recorder(b.log.streams, stream, 1);

@@ -15,6 +15,34 @@ export interface TestBackend {
   open(): Promise<{ log: StreamLog; reopen(): Promise<StreamLog>; done(): Promise<void> }>;
 }
 
+/**
+ * What the running test opened: closed by `cleanUp()` (an `afterEach` of each workflow test file),
+ * so a test that fails half-way leaves no runner polling and no log open, and its file ends
+ * instead of waiting for the test timeout.
+ */
+const opened = new Set<() => Promise<void>>();
+
+function track(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  const once = (): Promise<void> => {
+    opened.delete(once);
+    return (closing ??= close());
+  };
+  opened.add(once);
+  return once;
+}
+
+/** Closes what the test left open, the newest first (runners before the logs they run on). */
+export async function cleanUp(): Promise<void> {
+  for (const close of [...opened].reverse()) await close().catch(() => undefined);
+}
+
+/** `backend.open()`, with its `done` also run by `cleanUp()`. */
+export async function openBackend(backend: TestBackend): ReturnType<TestBackend['open']> {
+  const b = await backend.open();
+  return { ...b, done: track(b.done) };
+}
+
 export const BACKENDS: TestBackend[] = [
   {
     name: 'memory',
@@ -52,8 +80,11 @@ export const BACKENDS: TestBackend[] = [
   },
 ];
 
-export function runner(log: StreamLog, workflows: readonly AnyWorkflowDefinition[], errors: unknown[] = []): Promise<WorkflowRunner> {
-  return startWorkflowRunner(log, { workflows, pollInterval: 20, onError: (e) => { errors.push(e); } });
+/** A runner on `log`, closed by `cleanUp()` if the test does not close it. */
+export async function runner(log: StreamLog, workflows: readonly AnyWorkflowDefinition[], errors: unknown[] = []): Promise<WorkflowRunner> {
+  const r = await startWorkflowRunner(log, { workflows, pollInterval: 20, onError: (e) => { errors.push(e); } });
+  const close = track(r.close.bind(r));
+  return Object.assign(r, { close });
 }
 
 export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {

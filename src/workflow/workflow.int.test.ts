@@ -1,16 +1,18 @@
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEvent } from '../core/envelope.js';
 import { isHeraldError, NonRetryableError } from '../core/errors.js';
 import { defineWorkflow } from './define.js';
-import { BACKENDS, eventually, runner } from './test-support.js';
+import { BACKENDS, cleanUp, eventually, openBackend, runner } from './test-support.js';
 
 const fast = { maxAttempts: 3, backoff: { initial: 10, max: 20 } };
+
+afterEach(cleanUp);
 
 for (const backend of BACKENDS) {
   describe(`workflows on ${backend.name}`, () => {
     it('replays a succeeded step after a restart instead of running it again', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const runs = { a: 0, b: 0 };
       const wf = defineWorkflow('replay', async (ctx, input: { n: number }) => {
         const a = await ctx.step('a', () => { runs.a++; return input.n + 1; });
@@ -32,7 +34,7 @@ for (const backend of BACKENDS) {
     });
 
     it('retries a step by its policy, fails at once on a non-retryable error, and retries a failed instance from the failed step', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       let flaky = 0; let early = 0; let broken = true;
       const wf = defineWorkflow('retries', { retry: fast }, async (ctx) => {
         await ctx.step('early', () => { early++; });
@@ -57,7 +59,7 @@ for (const backend of BACKENDS) {
     });
 
     it('fails a step after maxAttempts', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       let calls = 0;
       const wf = defineWorkflow('exhaust', async (ctx) => ctx.step('never', () => { calls++; throw new Error('down'); }, { retry: fast }));
       const r = await runner(b.log, [wf]);
@@ -68,7 +70,7 @@ for (const backend of BACKENDS) {
     });
 
     it('fires a durable timer after a restart', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const wf = defineWorkflow('sleeper', async (ctx) => { const t = await ctx.step('t0', () => Date.now()); await ctx.sleep(400); return Date.now() - t; });
       let r = await runner(b.log, [wf]);
       const ref = await r.start(wf, {}, { id: 's' });
@@ -85,7 +87,7 @@ for (const backend of BACKENDS) {
     });
 
     it('delivers a matching event to a waiting instance, also one published before it waited, and times out otherwise', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const wf = defineWorkflow('waiter', async (ctx, input: { order: string; pause: boolean }) => {
         if (input.pause) await ctx.waitForSignal('go');
         const e = await ctx.waitForEvent<{ order: string; carrier: string }>('shipment.sent', { order: input.order }, { topic: 'shipping', timeout: 700 });
@@ -111,7 +113,7 @@ for (const backend of BACKENDS) {
     });
 
     it('takes signals in order, times a signal wait out, and runs child workflows', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       const child = defineWorkflow('child', async (ctx, n: number) => { if (n < 0) throw new Error('negative'); return ctx.step('double', () => n * 2); });
       const parent = defineWorkflow('parent', async (ctx) => {
         const first = await ctx.waitForSignal<string>('s');
@@ -133,7 +135,7 @@ for (const backend of BACKENDS) {
     });
 
     it('starts an instance per trigger event, idempotent by event id, and by API, idempotent by id', async () => {
-      const b = await backend.open();
+      const b = await openBackend(backend);
       let runs = 0;
       const wf = defineWorkflow('triggered', { trigger: { topic: 'orders', type: 'order.placed', id: (e) => `t-${e.id}` } }, async (ctx, input: { total: number }) => {
         await ctx.step('count', () => { runs++; });
