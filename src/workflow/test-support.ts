@@ -40,7 +40,7 @@ export async function cleanUp(): Promise<void> {
 /** `backend.open()`, with its `done` also run by `cleanUp()`. */
 export async function openBackend(backend: TestBackend): ReturnType<TestBackend['open']> {
   const b = await backend.open();
-  return { ...b, done: track(b.done) };
+  return { ...b, done: track(() => b.done()) };
 }
 
 export const BACKENDS: TestBackend[] = [
