@@ -3,16 +3,10 @@ import { isHeraldError } from '../core/errors.js';
 import type { Delivery } from '../log/types.js';
 import { backoffDelay } from './backoff.js';
 
-/**
- * Fetches out at once. Two (the next batch travelling while the last is handled) measured +30% on
- * RabbitMQ and +15% on PostgreSQL, but a NATS broker kill then reordered a key (R10: a message
- * answered to a pull the dying connection lost is redelivered after later ones of its key were
- * handed out): one until a backend can say that concurrent fetches keep its order.
- */
-const MAX_FETCHES = 1;
-
 export interface FetcherOptions {
   maxInFlight: number;
+  /** Fetches out at once: the log's `fetchesInFlight` (see EventLog). */
+  maxFetches: number;
   pollMs: number;
   /** Deliveries the subscription holds now (running or queued). */
   held(): number;
@@ -29,7 +23,7 @@ export interface FetcherOptions {
 
 /**
  * Keeps a subscription supplied: a fetch goes out whenever at least half of `maxInFlight` is free
- * (counting what fetches out already asked for), at most MAX_FETCHES at once. After an empty
+ * (counting what fetches out already asked for), at most `maxFetches` at once. After an empty
  * answer it waits `pollMs`, after a failure a backoff; `wake()` (an append, a handler done) cuts
  * either short.
  */
@@ -76,7 +70,7 @@ export class Fetcher {
       return;
     }
     const { maxInFlight } = this.o;
-    while (!this.quiet && this.fetches < MAX_FETCHES) {
+    while (!this.quiet && this.fetches < this.o.maxFetches) {
       const busy = this.o.held() + this.requested;
       const room = maxInFlight - busy;
       if (room <= 0 || (room < Math.ceil(maxInFlight / 2) && busy > 0)) break;

@@ -17,7 +17,7 @@ function harness(overrides: Partial<FetcherOptions> = {}) {
   let next = 1;
   let peak = 0;
   const fetcher = new Fetcher({
-    maxInFlight: 100, pollMs: 10_000,
+    maxInFlight: 100, maxFetches: 1, pollMs: 10_000,
     held: () => held,
     fetch: (max) => new Promise((answer, fail) => {
       pending.push({ max, answer, fail });
@@ -53,6 +53,25 @@ describe('Fetcher', () => {
     await h.answer(50);
     assert.deepEqual(h.pending.map((p) => p.max), [50], 'the next as soon as it answered');
     await h.answer(50);
+    assert.ok(h.peak() <= 100, `held + asked peaked at ${h.peak()}`);
+    h.fetcher.stop();
+    await h.fetcher.done;
+  });
+
+  it('with maxFetches 2 keeps a second fetch out for the room the first left, never past maxInFlight', async () => {
+    const h = harness({ maxFetches: 2 });
+    h.fetcher.start();
+    assert.deepEqual(h.pending.map((p) => p.max), [100], 'the first asks for everything: no room left for a second');
+    await h.answer(100);
+    h.handled(50);
+    assert.deepEqual(h.pending.map((p) => p.max), [50]);
+    h.handled(50);
+    assert.deepEqual(h.pending.map((p) => p.max), [50, 50], 'a second while the first is out');
+    h.handled(0);
+    assert.equal(h.pending.length, 2, 'never a third');
+    await h.answer(50);
+    await h.answer(50);
+    assert.equal(h.held(), 100);
     assert.ok(h.peak() <= 100, `held + asked peaked at ${h.peak()}`);
     h.fetcher.stop();
     await h.fetcher.done;

@@ -74,7 +74,7 @@ export class Runner implements Subscription {
     renew.unref();
     this.timers.push(renew);
     this.fetcher = new Fetcher({
-      maxInFlight: this.maxInFlight, pollMs: this.pollMs, held: () => this.held,
+      maxInFlight: this.maxInFlight, maxFetches: log.fetchesInFlight ?? 1, pollMs: this.pollMs, held: () => this.held,
       fetch: (max) => this.log.fetch(this.topic, this.group, { max, leaseMs: this.leaseMs, from: this.options.from ?? 'earliest' }),
       take: (deliveries) => { for (const d of deliveries) this.enqueue(d); },
       giveBack: (deliveries) => { for (const d of deliveries) this.giveBack(d); },

@@ -76,6 +76,12 @@ export interface Capabilities {
 export interface EventLog {
   readonly backend: string;
   readonly capabilities: Capabilities;
+  /**
+   * Fetches of one group a consumer may keep out at once (default 1). More than one only where a
+   * fetch is applied after the ones sent before it, whatever order the answers come back in, so a
+   * key one fetch leased is never handed out by the next (per-key order does not depend on it).
+   */
+  readonly fetchesInFlight?: number;
   /** Appends atomically (all or none), in order. Idempotent by event id within the topic. */
   append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]>;
   /** Streams stored events in position order; never loads the backlog into memory. */

@@ -39,6 +39,10 @@ export class TenantLog implements EventLog {
     return this.inner.backend;
   }
 
+  get fetchesInFlight(): number | undefined {
+    return this.inner.fetchesInFlight;
+  }
+
   /** A tenant's view cannot run a handler inside the backend's transaction. */
   get capabilities(): Capabilities {
     return { ...this.inner.capabilities, transactionalAck: false };

@@ -28,6 +28,12 @@ export class RabbitLog implements EventLog {
   readonly capabilities: Capabilities = {
     durable: true, keyOrder: true, transactionalAck: false, readByTime: true, contiguousPositions: false,
   };
+  /**
+   * A fetch is a command on the control stream, applied in the stream's order: a second fetch sent
+   * before the first answered still sees the first's leases. Keeping two out hides the round trip
+   * (consume +30–40% in bench:backends); PostgreSQL and Redis measured no gain, NATS keeps one.
+   */
+  readonly fetchesInFlight = 2;
   private readonly replicas = new Map<string, Promise<TopicReplica>>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private closed = false;
