@@ -4,6 +4,7 @@ import type { HeraldError } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
 import type { AppendReceipt } from '../../log/types.js';
 import { decodeCommand, encodeCommand, type Command } from './commands.js';
+import { HeadAnnouncer } from './head-announcer.js';
 import { closedError } from './errors.js';
 import { Journal, type Tags } from './journal.js';
 import type { Session, StreamConsumer } from './session.js';
@@ -36,11 +37,13 @@ export class TopicReplica {
   private control: Journal | undefined;
   failure: HeraldError | undefined;
   private unlisten: (() => void) | undefined;
+  private readonly announcer: HeadAnnouncer;
 
   private constructor(private readonly ctx: ReplicaContext, readonly topic: string) {
     this.index = new TopicIndex(ctx.cacheEvents);
     this.state = new TopicState(this.index);
     this.data = dataStream(ctx.prefix, topic);
+    this.announcer = new HeadAnnouncer((head) => this.propose({ k: 'announce', head }), () => this.state.announcedHead);
   }
 
   /** Declares the topic's streams, replays them, and resolves once caught up with the control stream. */
@@ -69,7 +72,8 @@ export class TopicReplica {
 
   /**
    * Publishes the events not already known here (one message each, confirmed), learns their
-   * positions from the data stream, then announces the new head on the control stream. Another
+   * positions from the data stream, then announces the new head on the control stream (appends
+   * finishing together share one announce: head-announcer.ts). Another
    * process may have appended the same id at the same moment: the first copy in the stream wins
    * and the later one is reported (and skipped everywhere) as a duplicate.
    */
@@ -99,7 +103,7 @@ export class TopicReplica {
     // A loop, not Math.max(...positions): a spread of a very large batch overflows the stack.
     let head = 0;
     for (const p of positions) if (p > head) head = p;
-    if (positions.length > 0) await this.propose({ k: 'announce', head });
+    if (positions.length > 0) await this.announcer.announce(head);
     const written = new Map(publish.map((p, j) => [p.index, positions[j]]));
     return events.map((event, i) => {
       const position = this.index.positionOf(event.id)!;
