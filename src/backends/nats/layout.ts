@@ -40,8 +40,9 @@ const encoder = new TextEncoder();
 
 export function encodeEvent(event: CloudEvent, appendedAt: number): { data: Uint8Array; headers: MsgHdrs } {
   const h = headers();
-  h.set(HEADER.msgId, event.id);
-  h.set(HEADER.appendedAt, String(appendedAt));
+  // append, not set: the headers are new, and set() first searches them to delete the key.
+  h.append(HEADER.msgId, event.id);
+  h.append(HEADER.appendedAt, String(appendedAt));
   return { data: encoder.encode(JSON.stringify(event)), headers: h };
 }
 

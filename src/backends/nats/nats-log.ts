@@ -12,14 +12,14 @@ import { checkSettlements } from '../../log/validate.js';
 import { Appender } from './appender.js';
 import { AttemptRecords } from './attempt-records.js';
 import { Deliveries } from './deliveries.js';
-import { GroupStore } from './group-store.js';
+import { GroupStore, type ConsumerInfo } from './group-store.js';
 import { ERR, JetStreamApi, connectNats, isApiError } from './jetstream-api.js';
 import { Layout } from './layout.js';
 import { AppendNotifier } from './notifier.js';
 import { resolveNatsOptions, type NatsLogOptions, type ResolvedNatsOptions } from './options.js';
-import { readStream } from './reader.js';
+import { leaderHasFrom, readStream } from './reader.js';
 import { applyStreamRetention } from './retention.js';
-import { describeRetention, TopicStore } from './topic-store.js';
+import { describeRetention, TopicStore, type StreamInfo } from './topic-store.js';
 
 /** Connects to NATS and returns a log on JetStream; streams and consumers are created on first use. */
 export async function openNatsLog(options: NatsLogOptions = {}): Promise<NatsLog> {
@@ -140,10 +140,26 @@ export class NatsLog implements EventLog {
       for (const c of await this.groupStore.list(s.config.name)) {
         const redrive = await this.groupStore.redriveInfo(s.config.name, c.name);
         const pending = c.num_ack_pending + (redrive?.num_ack_pending ?? 0);
-        out.push({ topic: name, group: c.name, cursor: c.delivered.stream_seq + 1, pending, lag: pending + c.num_pending + (redrive?.num_pending ?? 0) });
+        const unseen = await this.unseen(s, c);
+        out.push({ topic: name, group: c.name, cursor: c.delivered.stream_seq + 1, pending, lag: pending + unseen + (redrive?.num_pending ?? 0) });
       }
     }
     return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.group.localeCompare(b.group));
+  }
+
+  /**
+   * Events of the stream the group has not been handed yet. `num_pending` is counted by the
+   * group consumer's leader from its own replica, which may still be catching up (a node restarted
+   * seconds ago): it then says 0 while the stream leader holds more (R11 in a CI run: lag 0 with
+   * 240 events never delivered, so the drain stopped early). When it says 0 below the stream's last
+   * sequence, the stream leader is asked whether anything is stored after what was delivered.
+   */
+  private async unseen(s: StreamInfo, c: ConsumerInfo): Promise<number> {
+    const last = s.state.last_seq;
+    const delivered = c.delivered.stream_seq;
+    if (c.num_pending > 0 || delivered >= last) return c.num_pending;
+    const more = await leaderHasFrom(this.api, { stream: s.config.name, subject: s.config.subjects[0]!, end: last }, delivered + 1);
+    return more ? last - delivered : 0;
   }
 
   async resetGroup(topic: string, group: string, to: StartFrom): Promise<void> {

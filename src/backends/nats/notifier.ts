@@ -2,13 +2,16 @@ import { nuid, type NatsConnection, type Subscription } from '@nats-io/transport
 import type { Layout } from './layout.js';
 
 /**
- * `onAppend` across processes: an appender publishes one core NATS message per batch on
- * `<prefix>.n.<topic>` (not stored; a wake-up call, nothing more). Listeners in the appending
- * process are called directly; its own notifications are ignored when they come back.
+ * `onAppend` across processes: an appender publishes a core NATS message on `<prefix>.n.<topic>`
+ * (not stored; a wake-up call, nothing more). Listeners in the appending process are called
+ * directly; its own notifications are ignored when they come back. The appends that finish in one
+ * run of the microtask queue share one wake-up per topic: with one append per event, a message
+ * per append doubled what the server routes for nothing.
  */
 export class AppendNotifier {
   private readonly self = nuid.next();
   private readonly listeners = new Map<string, { set: Set<() => void>; sub: Subscription }>();
+  private readonly pending = new Set<string>();
 
   constructor(private readonly nc: NatsConnection, private readonly layout: Layout) {}
 
@@ -32,9 +35,17 @@ export class AppendNotifier {
   }
 
   appended(topic: string): void {
-    const set = this.listeners.get(topic)?.set;
-    if (set) queueMicrotask(() => set.forEach((l) => l()));
-    if (!this.nc.isClosed()) this.nc.publish(this.layout.notify(topic), this.self);
+    if (this.pending.size === 0) queueMicrotask(() => this.wake());
+    this.pending.add(topic);
+  }
+
+  private wake(): void {
+    const topics = [...this.pending];
+    this.pending.clear();
+    for (const topic of topics) {
+      this.listeners.get(topic)?.set.forEach((l) => l());
+      if (!this.nc.isClosed()) this.nc.publish(this.layout.notify(topic), this.self);
+    }
   }
 
   close(): void {
