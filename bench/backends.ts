@@ -11,9 +11,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { backendsFileName, type BackendsResults, type BackendsRow } from './backends-results.js';
 import { makePeer } from './peers/index.js';
 import { HeraldOnPeer } from './peers/herald-on.js';
 import { Unavailable, type Peer } from './peers/types.js';
+import { reporter } from './progress.js';
 import { median } from './stats.js';
 import { consumeThroughput } from './workloads/consume.js';
 import { publishThroughput } from './workloads/publish.js';
@@ -25,7 +27,6 @@ const events = Number(values.events);
 const repetitions = Number(values.repetitions);
 const only = values.only?.split(',') ?? [...BACKENDS];
 
-interface Row { backend: string; workload: string; raw: number; herald: number; ratio: number; loss: number; rawRuns: number[]; heraldRuns: number[] }
 
 async function once(peer: Peer, workload: 'publish' | 'consume', name: string): Promise<number> {
   const m = workload === 'publish'
@@ -34,18 +35,21 @@ async function once(peer: Peer, workload: 'publish' | 'consume', name: string): 
   return m.value;
 }
 
+const progress = reporter(process.stderr);
+progress.start(only.length * 2 * repetitions * 2);
+
 async function opened(peer: Peer): Promise<boolean> {
   try {
     await peer.open();
     return true;
   } catch (error) {
     if (!(error instanceof Unavailable)) throw error;
-    console.log(`skipped ${peer.label}: ${error.message}`);
+    progress.note(`skipped ${peer.label}: ${error.message}`);
     return false;
   }
 }
 
-const rows: Row[] = [];
+const rows: BackendsRow[] = [];
 const tag = `bb${process.pid.toString(36)}`;
 for (const backend of only) {
   const raw = makePeer(backend, { dataDir: '', durableRedis: false });
@@ -57,14 +61,16 @@ for (const backend of only) {
       const rawRuns: number[] = [];
       const heraldRuns: number[] = [];
       for (let r = 0; r < repetitions; r++) {
+        progress.step(`${backend} ${workload}: raw client, run ${r + 1}/${repetitions}`);
         rawRuns.push(await once(raw, workload, `${tag}r${workload}${r}`));
+        progress.step(`${backend} ${workload}: herald, run ${r + 1}/${repetitions}`);
         heraldRuns.push(await once(herald, workload, `${tag}h${workload}${r}`));
       }
       const r = median(rawRuns);
       const h = median(heraldRuns);
       const row = { backend, workload, raw: Math.round(r), herald: Math.round(h), ratio: h / r, loss: 1 - h / r, rawRuns, heraldRuns };
       rows.push(row);
-      console.log(`${backend.padEnd(9)} ${workload.padEnd(8)} raw ${row.raw.toLocaleString('en-US').padStart(9)} ev/s  herald ${row.herald.toLocaleString('en-US').padStart(9)} ev/s  ratio ${row.ratio.toFixed(2)}`);
+      progress.note(`${backend.padEnd(9)} ${workload.padEnd(8)} raw ${row.raw.toLocaleString('en-US').padStart(9)} ev/s  herald ${row.herald.toLocaleString('en-US').padStart(9)} ev/s  ratio ${row.ratio.toFixed(2)}`);
     }
   } finally {
     await raw.close();
@@ -72,11 +78,16 @@ for (const backend of only) {
   }
 }
 
-const date = new Date().toISOString().slice(0, 10);
+progress.stop();
+const now = new Date();
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 // A second run on the same day gets its time in the name: it never replaces the first.
-const first = join(dir, `${date}-backends.json`);
-const file = existsSync(first) ? join(dir, `${date}-${new Date().toISOString().slice(11, 16).replace(':', '')}-backends.json`) : first;
-writeFileSync(file, `${JSON.stringify({ date, host: hostname(), loadavg: loadavg(), events, repetitions, note: 'raw = the bench peer (the engine\'s own client, durable settings of the main suite except Redis as configured); herald = herald\'s EventLog and subscribe() on that engine', rows }, null, 2)}\n`);
+const file = join(dir, backendsFileName(now, existsSync(join(dir, backendsFileName(now, false)))));
+const results: BackendsResults = {
+  date: now.toISOString().slice(0, 10), host: hostname(), loadavg: loadavg(), events, repetitions,
+  note: 'raw = the bench peer (the engine\'s own client, durable settings of the main suite except Redis as configured); herald = herald\'s EventLog and subscribe() on that engine',
+  rows,
+};
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`wrote ${file}`);

@@ -7,6 +7,7 @@ import { ratios, targets } from './compare.js';
 import { charts, nines } from './report/charts.js';
 import { markdown } from './report/markdown.js';
 import { barChart, escapeXml, lineChart, niceStep } from './report/svg.js';
+import { newestBackends, type BackendsResults } from './backends-results.js';
 import { newestResults, writeReport } from './report/write.js';
 import { figuresOf, type BenchResults, type Figure } from './results.js';
 
@@ -82,24 +83,50 @@ describe('report: SVG charts', () => {
   });
 });
 
+function backendsSample(): BackendsResults {
+  const row = (backend: string, workload: 'publish' | 'consume', raw: number, herald: number) => ({ backend, workload, raw, herald, ratio: herald / raw, loss: 1 - herald / raw, rawRuns: [raw], heraldRuns: [herald] });
+  return {
+    date: '2026-11-23', host: 'box', loadavg: [0.5, 0.5, 0.5], events: 20_000, repetitions: 3, note: 'raw vs herald',
+    rows: [row('postgres', 'publish', 100_000, 90_000), row('nats', 'consume', 200_000, 80_000)],
+  };
+}
+
+describe('report: backends results', () => {
+  it('picks the newest bench:backends file: by date, and a timed run after that day\'s first', () => {
+    assert.equal(newestBackends(['2026-11-22-backends.json', '2026-11-23-backends.json', '2026-11-23-0915-backends.json', '2026-11-23-box.json']), '2026-11-23-0915-backends.json');
+    assert.equal(newestBackends(['2026-11-22-1700-backends.json', '2026-11-23-backends.json']), '2026-11-23-backends.json');
+    assert.equal(newestBackends(['2026-11-23-box.json']), undefined);
+  });
+});
+
 describe('report: files', () => {
   it('writes docs/performance.md and its charts from the newest full results file, never a quick one when a full one exists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-report-'));
     try {
       const docs = join(dir, 'docs');
-      for (const name of ['2026-11-20-box.json', '2026-11-22-box.json', '2026-11-23-box.quick.json']) {
+      for (const name of ['2026-11-20-box.json', '2026-11-22-box.json', '2026-11-23-box.quick.json', '2026-11-23-backends.json']) {
         writeFileSync(join(dir, name), '{}');
       }
-      assert.equal(newestResults(dir), join(dir, '2026-11-22-box.json'));
+      assert.equal(newestResults(dir), join(dir, '2026-11-22-box.json'), 'never a quick run, nor a bench:backends file');
       assert.equal(newestResults(join(dir, 'missing')), undefined);
       const file = join(dir, '2026-11-24-box.json');
       writeFileSync(file, JSON.stringify(sample()));
       writeFileSync(file.replace(/\.json$/, '.notes.md'), 'Hand-written note.\n');
+      assert.throws(() => writeReport(file, docs), /2026-11-23-backends\.json: not a bench:backends results file/);
+      rmSync(join(dir, '2026-11-23-backends.json'));
       const out = writeReport(file, docs);
       assert.equal(out.charts.length, 3);
       assert.deepEqual(readdirSync(join(docs, 'performance')).sort(), ['latency-5k.svg', 'memory.svg', 'publish-1p.svg']);
       const md = readFileSync(join(docs, 'performance.md'), 'utf8');
       assert.match(md, /## Notes\n\nHand-written note\./);
+      assert.doesNotMatch(md, /scale-out backends/, 'no backends section without a backends results file');
+      writeFileSync(join(dir, '2026-11-23-1200-backends.json'), JSON.stringify(backendsSample()));
+      writeReport(file, docs);
+      const withBackends = readFileSync(join(docs, 'performance.md'), 'utf8');
+      assert.match(withBackends, /## herald on the scale-out backends/);
+      assert.match(withBackends, /2026-11-23-1200-backends\.json/);
+      assert.match(withBackends, /\| PostgreSQL \| publish \| 100,000 \| 90,000 \| 0\.90 \| \*\*met\*\* \|/);
+      assert.match(withBackends, /\| NATS JetStream \| consume \| 200,000 \| 80,000 \| 0\.40 \| not met \|/);
       assert.doesNotMatch(md, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no machine path in the report');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { WORKLOADS, type WorkloadId } from '../plan.js';
+import type { BackendsResults } from '../backends-results.js';
 import type { BenchResults } from '../results.js';
-import { diskTable, heraldRows, latencyTable, memoryText, ratioTable, systemsTable, targetsTable, throughputTable } from './tables.js';
+import { backendsTable, diskTable, heraldRows, latencyTable, memoryText, ratioTable, systemsTable, targetsTable, throughputTable } from './tables.js';
 
 export interface ReportInput {
   results: BenchResults;
@@ -10,6 +11,9 @@ export interface ReportInput {
   charts: ReadonlySet<string>;
   /** Hand-written notes to append (bench/results/<name>.notes.md), if any. */
   notes?: string;
+  /** The newest `npm run bench:backends` results, and their file as the repository names it. */
+  backends?: BackendsResults;
+  backendsSource?: string;
 }
 
 const METHOD = `## How it is measured
@@ -86,6 +90,12 @@ export function markdown(input: ReportInput): string {
     'Throughput: above 1× herald is faster. Latency: below 1× herald is faster.', '');
   for (const h of heraldRows(r)) out.push(ratioTable(r, h), '');
   out.push('## Memory', '', memoryText(r), '', ...chart(charts, 'memory.svg', 'herald RSS over time'));
+  if (input.backends) {
+    const b = input.backends;
+    out.push('## herald on the scale-out backends (issue 6)', '',
+      `What herald's API costs over the engine's own client on the same server: the publish and consume workloads above (1 producer, 1,000 in flight), raw client and herald interleaved run by run (\`npm run bench:backends\`, ${b.repetitions} repetitions of ${b.events.toLocaleString('en-US')} events, medians, ${b.date} on \`${b.host}\`; \`${input.backendsSource ?? ''}\`). Target: herald keeps at least 85% of the raw throughput. Why the gap is what it is: [backends](backends.md#what-herald-costs-on-each-measured).`,
+      '', backendsTable(b), '');
+  }
   if (r.errors.length > 0) {
     out.push('## Errors in this run', '', ...r.errors.map((e) => `- ${e.workload} on ${e.system}: ${e.message}`), '');
   }

@@ -1,6 +1,7 @@
 import { num, times, withSpread } from '../format.js';
 import { isHerald } from '../peers/index.js';
 import { WORKLOADS, type WorkloadId } from '../plan.js';
+import { OVERHEAD_TARGET, type BackendsResults } from '../backends-results.js';
 import type { BenchResults, Figure } from '../results.js';
 
 /** A markdown table; cells are escaped for pipes. */
@@ -80,3 +81,11 @@ export function memoryText(results: BenchResults): string {
 }
 
 export const heraldRows = (results: BenchResults): string[] => results.systems.filter((s) => isHerald(s.id) && !s.skipped).map((s) => s.id);
+
+/** herald on each scale-out backend against the raw client: medians, ratio, the issue 6 target. */
+export function backendsTable(results: BackendsResults): string {
+  const names: Record<string, string> = { postgres: 'PostgreSQL', redis: 'Redis Streams', nats: 'NATS JetStream', rabbitmq: 'RabbitMQ' };
+  return mdTable(['backend', 'workload', 'raw client (ev/s)', 'herald on it (ev/s)', 'ratio', `target ≥ ${OVERHEAD_TARGET}`], results.rows.map((row) => [
+    names[row.backend] ?? row.backend, row.workload, num(row.raw), num(row.herald), row.ratio.toFixed(2), row.ratio >= OVERHEAD_TARGET ? '**met**' : 'not met',
+  ]));
+}
