@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { drive } from './drive.js';
+import { HERALD_ON, HeraldOnPeer } from './peers/herald-on.js';
 import { makePeer } from './peers/index.js';
 import { Unavailable, type Peer } from './peers/types.js';
 import { consumeThroughput, fill } from './workloads/consume.js';
@@ -34,11 +35,14 @@ async function openOrSkip(t: TestContext, peer: Peer): Promise<boolean> {
   }
 }
 
+/** A bench peer by id; `herald-<backend>` is herald's API on that backend (`npm run bench:backends`). */
+const peerOf = (id: string): Peer => (HERALD_ON.includes(id) ? new HeraldOnPeer(id.slice('herald-'.length)) : makePeer(id, { dataDir, durableRedis: false }));
+
 // Redis is used as the server runs: the int test never changes its persistence settings.
-for (const id of ['herald', 'nats', 'redis', 'rabbitmq', 'postgres']) {
+for (const id of ['herald', 'nats', 'redis', 'rabbitmq', 'postgres', ...HERALD_ON]) {
   describe(`bench peer ${id}`, { timeout: 60_000 }, () => {
     it('publishes, consumes through a group, replays and measures latency on a tiny workload', async (t) => {
-      const peer = makePeer(id, { dataDir, durableRedis: false });
+      const peer = peerOf(id);
       if (!(await openOrSkip(t, peer))) return;
       try {
         assert.ok(peer.version().length > 0);
@@ -63,7 +67,7 @@ for (const id of ['herald', 'nats', 'redis', 'rabbitmq', 'postgres']) {
     });
 
     it('delivers every event exactly to the group and acks it (nothing comes back to a second consumer)', async (t) => {
-      const peer = makePeer(id, { dataDir, durableRedis: false });
+      const peer = peerOf(id);
       if (!(await openOrSkip(t, peer))) return;
       const channel = await peer.channel(`${tag}_acks`, 'queue');
       try {
