@@ -1,7 +1,9 @@
 import { keyOf, type CloudEvent } from '../../core/envelope.js';
 import type { GroupInfo, Retention, StartFrom } from '../../log/types.js';
+import { streamsOnTopic } from '../../log/stream-checks.js';
 import { rows, type Db } from './db.js';
 import { ensureGroup } from './fetch.js';
+import { LIVE_TOPIC } from './migration-5.js';
 import { startPosition, type Topics } from './topics.js';
 
 /** Group and topic administration; every change to a group holds its lock exclusively, as a fetch does. */
@@ -69,7 +71,7 @@ export class Admin {
 
   async setRetention(topic: string, retention: Retention): Promise<void> {
     const topicId = await this.topics.ensure(topic);
-    await this.db.query(`UPDATE ${this.db.s}.topics SET retention = $2 WHERE id = $1`, [topicId, JSON.stringify(retention)], `setting retention of ${topic}`);
+    await this.db.query(`UPDATE ${this.db.s}.topics SET retention = $2, deleted = false WHERE id = $1`, [topicId, JSON.stringify(retention)], `setting retention of ${topic}`);
   }
 
   /** Removes one event; under the topic row's lock, so an append's receipts never miss a row. */
@@ -82,6 +84,30 @@ export class Admin {
       const gone = await rows(sql, `DELETE FROM ${s}.events WHERE topic_id = $1 AND position = $2 RETURNING 1`, [topicId, position]);
       if (gone.length === 0) return false;
       await sql.query(`UPDATE ${s}.topics SET count = count - 1 WHERE id = $1`, [topicId]);
+      return true;
+    });
+  }
+
+  /**
+   * Deletes a topic: its events, groups and their leases, its retention; positions start again
+   * from 1. Under the topic row's lock (appends wait) and each group's lock (fetches and settles
+   * wait), so nothing is half-deleted when seen. The row itself stays, marked deleted (migration-5.ts).
+   * A topic that carries event-sourced streams is refused: its events are their history.
+   */
+  async deleteTopic(topic: string): Promise<boolean> {
+    const topicId = await this.topics.find(topic);
+    if (topicId === undefined) return false;
+    const { s } = this.db;
+    return this.db.tx(`deleting topic ${topic}`, async (sql) => {
+      const [row] = await rows<{ live: boolean }>(sql, `SELECT ${LIVE_TOPIC} AS live FROM ${s}.topics t WHERE t.id = $1 FOR UPDATE`, [topicId]);
+      if (!row?.live) return false;
+      if ((await rows(sql, `SELECT 1 FROM ${s}.streams WHERE topic_id = $1 LIMIT 1`, [topicId])).length > 0) throw streamsOnTopic(topic);
+      const groups = (await rows<{ id: number }>(sql, `SELECT id FROM ${s}.groups WHERE topic_id = $1 ORDER BY id`, [topicId])).map((g) => g.id);
+      for (const id of groups) await sql.query(`SELECT ${s}.lock_group($1, false)`, [id]);
+      await sql.query(`DELETE FROM ${s}.inflight WHERE group_id = ANY($1::integer[])`, [groups]);
+      await sql.query(`DELETE FROM ${s}.groups WHERE topic_id = $1`, [topicId]);
+      await sql.query(`DELETE FROM ${s}.events WHERE topic_id = $1`, [topicId]);
+      await sql.query(`UPDATE ${s}.topics SET head = 0, count = 0, last_appended_at = 0, retention = '{}', deleted = true WHERE id = $1`, [topicId]);
       return true;
     });
   }

@@ -37,6 +37,8 @@ export async function ensureGroup(db: Db, topicId: number, group: string, from: 
   if (known !== undefined) return known;
   const cursor = await startPosition(db.pool, s, topicId, from);
   await db.query(`INSERT INTO ${s}.groups (topic_id, name, cursor) VALUES ($1, $2, $3) ON CONFLICT (topic_id, name) DO NOTHING`, [topicId, group, cursor], `creating group ${group}`);
+  // A group makes a deleted topic exist again, as an append does (migration-5.ts).
+  await db.query(`UPDATE ${s}.topics SET deleted = false WHERE id = $1 AND deleted`, [topicId], `creating group ${group}`);
   return (await find())!;
 }
 

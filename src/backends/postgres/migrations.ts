@@ -2,6 +2,7 @@ import { quoteIdent, type Sql } from './db.js';
 import { HeraldError } from '../../core/errors.js';
 import { V3 } from './stream-append-migration.js';
 import { V4 } from './migration-4.js';
+import { V5 } from './migration-5.js';
 
 export interface Migration {
   version: number;
@@ -219,7 +220,7 @@ END $$;
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5];
 
 export const LATEST = MIGRATIONS.at(-1)!.version;
 

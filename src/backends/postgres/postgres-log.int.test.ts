@@ -168,6 +168,35 @@ if (pgUp) {
       }
     });
 
+    it('a topic deleted by one process is gone for another that had it cached; both use the name again from position 1', async () => {
+      const schema = schemas.fresh();
+      const [a, b] = await Promise.all([schemas.open(schema), schemas.open(schema)]);
+      const event = (n: number) => createEvent({ type: 'x', data: { n } });
+      try {
+        await a.append('doomed', [event(1), event(2), event(3)]);
+        await a.setRetention('doomed', { maxCount: 100 });
+        const held = await a.fetch('doomed', 'g', { max: 2, leaseMs: 30_000 });
+        assert.equal(held.length, 2);
+        assert.equal(await b.deleteTopic('doomed'), true);
+        assert.equal(await a.topicInfo('doomed'), undefined, 'gone for the process that used it too');
+        assert.deepEqual(await a.groups('doomed'), []);
+        const acks = held.map((d) => ({ kind: 'ack' as const, position: d.position, leaseId: d.leaseId }));
+        assert.deepEqual(await a.settle('doomed', 'g', acks), ['stale', 'stale'], 'leases of the deleted group are stale');
+        assert.equal((await a.append('doomed', [event(4)]))[0]!.position, 1, 'positions start again from 1');
+        assert.deepEqual((await a.fetch('doomed', 'g', { max: 10, leaseMs: 30_000 })).map((d) => d.event.data), [{ n: 4 }], 'the group starts afresh');
+        assert.deepEqual(await b.topicInfo('doomed'), { topic: 'doomed', head: 1, first: 1, count: 1, retention: {} });
+        assert.equal(await b.deleteTopic('doomed'), true);
+        await a.fetch('doomed', 'h', { max: 1, leaseMs: 1000 });
+        assert.equal((await b.topicInfo('doomed'))?.count, 0, 'a group made on the name makes the topic again, as an append does');
+
+        await a.streams.appendToStream('order-1', [event(5)], { expectedRevision: 'no_stream' });
+        await assert.rejects(b.deleteTopic('order'), (e: unknown) => e instanceof HeraldError && e.code === 'HERALD_E_INVALID_ARGUMENT' && /event-sourced streams/.test(e.message));
+        assert.equal((await b.topicInfo('order'))?.count, 1, 'nothing of a refused topic is deleted');
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
     it('appends queued behind one in flight share a transaction and keep per-append receipts and dedup', async () => {
       const log = await schemas.open(schemas.fresh());
       try {

@@ -13,6 +13,7 @@ import { AppendCoalescer } from '../../log/append-coalescer.js';
 import { Db } from './db.js';
 import { ensureGroup, fetchTx } from './fetch.js';
 import { migrate } from './migrations.js';
+import { LIVE_TOPIC } from './migration-5.js';
 import { Notifier } from './notifier.js';
 import { PostgresStreams } from './postgres-streams.js';
 import type { ResolvedOptions } from './options.js';
@@ -152,14 +153,14 @@ export class PostgresLog implements StreamLog {
 
   async topics(): Promise<TopicInfo[]> {
     this.assertOpen();
-    const found = await this.db.query<TopicInfoRow>(`SELECT ${topicInfoColumns(this.db.s)} FROM ${this.db.s}.topics t`, [], 'listing topics');
+    const found = await this.db.query<TopicInfoRow>(`SELECT ${topicInfoColumns(this.db.s)} FROM ${this.db.s}.topics t WHERE ${LIVE_TOPIC}`, [], 'listing topics');
     return found.map(infoOf).sort((a, b) => a.topic.localeCompare(b.topic));
   }
 
   async topicInfo(topic: string): Promise<TopicInfo | undefined> {
     this.assertOpen();
     assertTopic(topic);
-    const [row] = await this.db.query<TopicInfoRow>(`SELECT ${topicInfoColumns(this.db.s)} FROM ${this.db.s}.topics t WHERE t.name = $1`, [topic], `reading ${topic}`);
+    const [row] = await this.db.query<TopicInfoRow>(`SELECT ${topicInfoColumns(this.db.s)} FROM ${this.db.s}.topics t WHERE t.name = $1 AND ${LIVE_TOPIC}`, [topic], `reading ${topic}`);
     return row && infoOf(row);
   }
 
@@ -205,6 +206,12 @@ export class PostgresLog implements StreamLog {
     assertTopic(topic);
     assertPositiveInt(position, 'position');
     return this.admin.deleteEvent(topic, position);
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    return this.admin.deleteTopic(topic);
   }
 
   /** Stops listening and closes the pool (waiting for queries under way). Idempotent. */

@@ -3,7 +3,7 @@ import { timeOf } from '../../log/names.js';
 import type { Retention, StartFrom, TopicInfo } from '../../log/types.js';
 import { rows, type Db, type Sql } from './db.js';
 
-/** Topic ids never change once made (topics are never dropped), so they are cached. */
+/** Topic ids never change once made (a deleted topic keeps its row: migration-5.ts), so they are cached. */
 export class Topics {
   private readonly ids = new Map<string, number>();
 
