@@ -94,6 +94,32 @@ describe('redis backend', () => {
     }
   });
 
+  it('deleteTopic leaves no key of the topic but its lease counter; a late settle from before it cannot touch the topic made again', async () => {
+    const prefix = prefixes.fresh();
+    const [log, other] = [await prefixes.open({}, prefix), await prefixes.open({}, prefix)];
+    try {
+      await log.append('orders', makeEvents(6, { key: (n) => `k${n % 2}` }));
+      const held = await fetch(log, 'orders', 'g', { max: 3 });
+      await log.settle('orders', 'g', [{ kind: 'nack', position: held[0]!.position, leaseId: held[0]!.leaseId, delayMs: 0, error: { message: 'x' } }]);
+      await fetch(log, 'orders', 'h', { max: 2 });
+      assert.equal(await other.deleteTopic('orders'), true);
+      const s = streamKey(prefix, 'orders');
+      assert.deepEqual(await keysOf(prefix), [`${prefix}:topics`, `${s}:m`].sort(), 'groups, their state, events and ids are gone');
+      assert.deepEqual(await log.topics(), [], 'the registered name is not listed without a topic');
+      assert.equal(await other.deleteTopic('orders'), false);
+      await log.append('orders', makeEvents(3, { key: (n) => `k${n % 2}` }));
+      const again = await fetch(log, 'orders', 'g', { max: 3 });
+      assert.deepEqual(again.map((d) => d.position), [1, 2, 3], 'positions start again from 1');
+      assert.ok(again.every((d) => held.every((h) => h.leaseId !== d.leaseId)), 'lease ids do not repeat');
+      const late = held.map((d) => ({ kind: 'ack' as const, position: d.position, leaseId: d.leaseId }));
+      assert.deepEqual(await log.settle('orders', 'g', late), ['stale', 'stale', 'stale']);
+      assert.equal((await log.groups('orders'))[0]?.pending, 3, 'the new leases still hold their events');
+    } finally {
+      await log.close();
+      await other.close();
+    }
+  });
+
   it('an event deleted while a group holds it is dropped from the group when its lease ends', async () => {
     const clock = new FakeClock();
     const log = await prefixes.open({ clock });

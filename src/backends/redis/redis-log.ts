@@ -216,6 +216,12 @@ export class RedisLog implements EventLog {
     return Number(await this.run('deleteEvent', topic, [position])) === 1;
   }
 
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    return Number(await this.run('deleteTopic', topic, [])) === 1;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DELETE_EVENT_LUA, DELETE_GROUP_LUA, GROUPS_LUA, RESET_GROUP_LUA, SET_RETENTION_LUA, START_LUA, TOPIC_INFO_LUA } from './lua/admin.js';
+import { DELETE_EVENT_LUA, DELETE_GROUP_LUA, DELETE_TOPIC_LUA, GROUPS_LUA, RESET_GROUP_LUA, SET_RETENTION_LUA, START_LUA, TOPIC_INFO_LUA } from './lua/admin.js';
 import { APPEND_LUA } from './lua/append.js';
 import { FETCH_LUA } from './lua/fetch.js';
 import { GROUP_LUA } from './lua/group.js';
@@ -42,6 +42,7 @@ export const SCRIPTS = {
   setRetention: writing(SET_RETENTION_LUA),
   retention: writing(RETENTION_LUA),
   deleteEvent: writing(DELETE_EVENT_LUA),
+  deleteTopic: writing(DELETE_TOPIC_LUA),
   start: reading(START_LUA),
   topicInfo: reading(TOPIC_INFO_LUA),
   groups: reading(GROUPS_LUA),

@@ -1,4 +1,5 @@
 /** Small scripts for reads and administration of one topic (KEYS[1] = its stream). */
+import { GROUP_KEYS_LUA } from './group.js';
 
 /** ARGV: kind, value. Returns where a read from that start point begins. */
 export const START_LUA = String.raw`
@@ -7,7 +8,7 @@ return startOf(ARGV[1], ARGV[2])
 
 /** Returns {} for a topic never written, else {head, first, count, maxAgeMs or '', maxCount or ''}. */
 export const TOPIC_INFO_LUA = String.raw`
-if redis.call('EXISTS', S) == 0 and redis.call('EXISTS', META) == 0 then return {} end
+if not topicExists() then return {} end
 local r = redis.call('HMGET', META, 'maxAgeMs', 'maxCount')
 return { head(), firstPos(), redis.call('XLEN', S), r[1] or '', r[2] or '' }
 `;
@@ -52,5 +53,26 @@ return 1
 /** (With GROUP_LUA.) ARGV: group. */
 export const DELETE_GROUP_LUA = String.raw`
 dropGroup()
+return 1
+`;
+
+/**
+ * Deletes the topic: its stream (and with it every consumer group), each group's state, the
+ * meta hash (but its lease counter) and the id index, at once. 1 when there was a topic. The name stays in the registry
+ * (other processes cache that they registered it); listings skip names without a topic.
+ */
+export const DELETE_TOPIC_LUA = String.raw`
+${GROUP_KEYS_LUA}
+if not topicExists() then return 0 end
+if redis.call('EXISTS', S) == 1 then
+  for _, flat in ipairs(redis.call('XINFO', 'GROUPS', S)) do
+    local GB = S .. ':g:' .. fields(flat).name .. ':'
+    for _, name in ipairs(GROUP_KEYS) do redis.call('DEL', GB .. name) end
+  end
+end
+-- The lease counter stays: lease ids fence late settlements, and positions start again from 1.
+local lease = redis.call('HGET', META, 'lease')
+redis.call('DEL', S, META, IDS)
+if lease then redis.call('HSET', META, 'lease', lease) end
 return 1
 `;

@@ -18,13 +18,15 @@
  * - `dk`  key -> when the key can next be handed out (its holder's lease end, or its head's retry time).
  * - `err` position -> the last failure (JSON).
  */
+/** The keys of a group's state (above), each `<stream>:g:<group>:<name>`; deleting a topic deletes them too (admin.ts). */
+export const GROUP_KEYS_LUA = `local GROUP_KEYS = { ${['rd', 'rdp', 'dn', 'vis', 'ik', 'kp', 'kh', 'dk', 'err'].map((k) => `'${k}'`).join(', ')} }`;
+
 export const GROUP_LUA = String.raw`
+${GROUP_KEYS_LUA}
 local G = ARGV[1]
 local GB = S .. ':g:' .. G .. ':'
-local K = {
-  rd = GB .. 'rd', rdp = GB .. 'rdp', dn = GB .. 'dn', vis = GB .. 'vis', ik = GB .. 'ik',
-  kp = GB .. 'kp', kh = GB .. 'kh', dk = GB .. 'dk', err = GB .. 'err',
-}
+local K = {}
+for _, name in ipairs(GROUP_KEYS) do K[name] = GB .. name end
 local WAIT = 'waiting'
 -- Whether the group has redriven items at all (most groups never do): saves a lookup per item.
 local redrives = redis.call('EXISTS', K.rdp) == 1
@@ -43,7 +45,7 @@ end
 
 local function dropGroup()
   redis.pcall('XGROUP', 'DESTROY', S, G)
-  redis.call('DEL', K.rd, K.rdp, K.dn, K.vis, K.ik, K.kp, K.kh, K.dk, K.err)
+  for _, name in ipairs(GROUP_KEYS) do redis.call('DEL', K[name]) end
 end
 
 -- Where the group's item at pos lives: its redrive entry, or the topic's entry.

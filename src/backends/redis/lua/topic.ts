@@ -33,6 +33,9 @@ end
 
 local function head() return tonumber(redis.call('HGET', META, 'head')) or 0 end
 
+-- Written to, grouped on or given a retention (the meta hash may hold only the lease counter).
+local function topicExists() return redis.call('EXISTS', S) == 1 or redis.call('HEXISTS', META, 'head') == 1 end
+
 local function firstPos()
   local r = redis.call('XRANGE', S, '-', '+', 'COUNT', 1)[1]
   if r then return posOf(r[1]) end
