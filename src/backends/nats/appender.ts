@@ -2,7 +2,7 @@ import type { Msg } from '@nats-io/transport-node';
 import type { CloudEvent } from '../../core/envelope.js';
 import { HeraldError } from '../../core/errors.js';
 import type { AppendReceipt } from '../../log/types.js';
-import type { JetStreamApi } from './jetstream-api.js';
+import { isNoResponders, type JetStreamApi } from './jetstream-api.js';
 import { appendedAtOf, encodeEvent, type Layout } from './layout.js';
 import type { TopicStore } from './topic-store.js';
 
@@ -22,11 +22,20 @@ export class Appender {
   constructor(private readonly api: JetStreamApi, private readonly topics: TopicStore, private readonly layout: Layout) {}
 
   async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
-    const stream = await this.topics.ensure(topic);
+    let stream = await this.topics.ensure(topic);
     const subject = this.layout.subject(topic);
     const appendedAt = Math.max(Date.now(), this.lastAt.get(topic) ?? await this.seedLastAt(topic, stream, subject));
     this.lastAt.set(topic, appendedAt);
-    const replies = await this.api.many(events.map((event) => ({ subject, ...encodeEvent(event, appendedAt) })));
+    const publish = (): Promise<(Msg | Error)[]> => this.api.many(events.map((event) => ({ subject, ...encodeEvent(event, appendedAt) })));
+    let replies = await publish();
+    if (replies.every(isNoResponders)) {
+      // No stream took them: another process deleted the topic since this one made its stream.
+      // Nothing was stored (no stream listens), so the topic is made again and the batch sent once more.
+      this.forget(topic);
+      this.topics.forget(stream);
+      stream = await this.topics.ensure(topic);
+      replies = await publish();
+    }
     const receipts: (AppendReceipt | undefined)[] = [];
     const failed: { index: number; id: string; reason: string }[] = [];
     const firstOfId = new Map<string, AppendReceipt>();
@@ -61,6 +70,11 @@ export class Appender {
         { details: { topic, stored, failed } });
     }
     return receipts as AppendReceipt[];
+  }
+
+  /** The topic was deleted: its next append starts from what is stored then. */
+  forget(topic: string): void {
+    this.lastAt.delete(topic);
   }
 
   /** This process's first append to a topic starts from the stored last append time. */

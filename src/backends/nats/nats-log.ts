@@ -87,8 +87,18 @@ export class NatsLog implements EventLog {
     assertPositiveInt(options.max, 'max');
     assertPositiveInt(options.leaseMs, 'leaseMs');
     if (options.from !== undefined) assertStartFrom(options.from);
-    const stream = await this.topicStore.ensure(topic);
-    return this.deliveries.fetch(topic, stream, group, options, () => this.startSeq(topic, options.from ?? 'earliest'));
+    for (let retried = false; ; retried = true) {
+      const stream = await this.topicStore.ensure(topic);
+      try {
+        return await this.deliveries.fetch(topic, stream, group, options, () => this.startSeq(topic, options.from ?? 'earliest'));
+      } catch (error) {
+        // Another process deleted the topic since this one made its stream: make it again, once.
+        if (retried || !isApiError(error, ERR.streamNotFound)) throw error;
+        this.topicStore.forget(stream);
+        this.groupStore.forget(stream, group);
+        this.deliveries.forget(stream, group);
+      }
+    }
   }
 
   async settle(topic: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]> {
@@ -178,6 +188,21 @@ export class NatsLog implements EventLog {
     assertTopic(topic);
     assertGroup(group);
     await this.dropGroup(this.layout.stream(topic), group);
+  }
+
+  /**
+   * Deletes the topic's stream, its groups (their consumers, requeued events and attempt
+   * records) and its retention. Processes that had it cached make it again on their next append
+   * or fetch (positions from 1).
+   */
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    const info = await this.topicStore.info(topic);
+    if (!info) return false;
+    for (const c of await this.groupStore.list(info.config.name)) await this.dropGroup(info.config.name, c.name);
+    this.appender.forget(topic);
+    return this.topicStore.delete(topic);
   }
 
   async setRetention(topic: string, retention: Retention): Promise<void> {

@@ -90,6 +90,19 @@ export class TopicStore {
 
   forget(stream: string): void { this.known.delete(stream); }
 
+  /** Deletes the topic's stream (its consumers go with it); false when there was none. */
+  async delete(topic: string): Promise<boolean> {
+    const name = this.layout.stream(topic);
+    this.forget(name);
+    try {
+      await this.api.call(`STREAM.DELETE.${name}`);
+      return true;
+    } catch (error) {
+      if (isApiError(error, ERR.streamNotFound)) return false;
+      throw error;
+    }
+  }
+
   async info(topic: string): Promise<StreamInfo | undefined> {
     try {
       return await this.api.call<StreamInfo>(`STREAM.INFO.${this.layout.stream(topic)}`);
@@ -123,8 +136,12 @@ export class TopicStore {
   }
 
   async setDescription(topic: string, description: string | undefined): Promise<void> {
-    await this.ensure(topic);
-    const info = (await this.info(topic))!;
+    let info = await this.info(topic);
+    if (!info) {
+      this.forget(this.layout.stream(topic)); // another process may have deleted it since this one made it
+      await this.ensure(topic);
+      info = (await this.info(topic))!;
+    }
     const config: StreamConfig = { ...info.config };
     if (description === undefined) delete config.description; else config.description = description;
     await this.api.call(`STREAM.UPDATE.${config.name}`, config);
