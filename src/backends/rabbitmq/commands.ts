@@ -20,9 +20,11 @@ export type Command =
   | { k: 'drop'; g: string }
   | { k: 'retention'; r: Retention }
   | { k: 'trim'; at: number }
-  | { k: 'delete'; p: number };
+  | { k: 'delete'; p: number }
+  /** The topic is being deleted: every command after this one fails (deleteTopic, ADR 0009). */
+  | { k: 'closed' };
 
-const KINDS = new Set(['sync', 'announce', 'fetch', 'settle', 'requeue', 'reset', 'drop', 'retention', 'trim', 'delete']);
+const KINDS = new Set(['sync', 'announce', 'fetch', 'settle', 'requeue', 'reset', 'drop', 'retention', 'trim', 'delete', 'closed']);
 
 export function toWire(from: StartFrom): WireStart {
   if (typeof from === 'object' && 'time' in from) return { time: timeOf(from) };

@@ -16,3 +16,12 @@ export function unavailable(url: string, what: string, cause: unknown): HeraldEr
 export function closedError(): HeraldError {
   return new HeraldError('HERALD_E_CLOSED', 'the log is closed');
 }
+
+/** What a call on a topic gets once the topic's control stream says it is being deleted: retry, on the topic made again. */
+export function topicDeleted(topic: string): HeraldError {
+  return new HeraldError('HERALD_E_UNAVAILABLE', `topic ${topic} was deleted meanwhile: retry the call`, { details: { topic, deleted: true } });
+}
+
+export function isTopicDeleted(error: unknown): boolean {
+  return error instanceof HeraldError && error.details?.deleted === true;
+}

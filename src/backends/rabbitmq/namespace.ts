@@ -16,9 +16,12 @@ export async function dropRabbitNamespace(options: { url: string; prefix: string
     if (!await session.exists(catalogStream(resolved.prefix))) return;
     const catalog = await Catalog.open(session, resolved.prefix, new Tags(randomUUID()), resolved.timeoutMs);
     await catalog.stop();
-    for (const topic of catalog.topics) {
-      await session.deleteStream(dataStream(resolved.prefix, topic));
-      await session.deleteStream(controlStream(resolved.prefix, topic));
+    // Every generation of every name: a delete that stopped half-way may have left its streams.
+    for (const topic of catalog.names()) {
+      for (let generation = 0; generation <= catalog.generation(topic); generation++) {
+        await session.deleteStream(dataStream(resolved.prefix, topic, generation));
+        await session.deleteStream(controlStream(resolved.prefix, topic, generation));
+      }
     }
     await session.deleteStream(catalogStream(resolved.prefix));
   } finally {

@@ -10,13 +10,13 @@ import type {
 } from '../../log/types.js';
 import { Catalog } from './catalog.js';
 import { toWire } from './commands.js';
-import { closedError, unavailable } from './errors.js';
+import { closedError, isTopicDeleted, unavailable } from './errors.js';
 import type { Grant } from './group-table.js';
 import { Tags } from './journal.js';
 import { resolveOptions, type RabbitLogOptions, type ResolvedOptions } from './options.js';
 import { Session } from './session.js';
 import { storedEvents, toDeliveries } from './topic-reads.js';
-import { TopicReplica, type ReplicaContext } from './topic-replica.js';
+import { controlStream, dataStream, TopicReplica, type ReplicaContext } from './topic-replica.js';
 
 /**
  * herald's EventLog on RabbitMQ streams (see docs/backends/rabbitmq.md): each topic is a data
@@ -34,7 +34,7 @@ export class RabbitLog implements EventLog {
    * (consume +30–40% in bench:backends); PostgreSQL and Redis measured no gain, NATS keeps one.
    */
   readonly fetchesInFlight = 2;
-  private readonly replicas = new Map<string, Promise<TopicReplica>>();
+  private readonly replicas = new Map<string, Promise<TopicReplica | undefined>>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private closed = false;
   private reconnecting: Promise<void> | undefined;
@@ -208,6 +208,36 @@ export class RabbitLog implements EventLog {
     return removed;
   }
 
+  /**
+   * Deletes the topic (ADR 0009): a `closed` command on its control stream orders the delete
+   * against every append and group command (those after it fail, and are retried on the topic
+   * made again), the catalogue records the delete (the name's next use is a new generation, with
+   * new streams), then its two streams are deleted. A delete that stopped half-way is finished by
+   * the next one.
+   */
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.assertOpen();
+    assertTopic(topic);
+    await this.live();
+    await this.catalog.sync();
+    if (!this.catalog.topics.has(topic)) return false;
+    const generation = this.catalog.generation(topic);
+    let closedHere = true;
+    try {
+      const replica = await this.replica(topic, false);
+      if (!replica) return false;
+      await replica.propose({ k: 'closed' });
+    } catch (error) {
+      if (!isTopicDeleted(error)) throw error;
+      closedHere = false; // closed already: by another process now, or by a delete that stopped half-way
+    }
+    await this.catalog.remove(topic, generation);
+    for (const stream of [dataStream(this.options.prefix, topic, generation), controlStream(this.options.prefix, topic, generation)]) {
+      await this.session.deleteStream(stream);
+    }
+    return closedHere;
+  }
+
   async deleteEvent(topic: string, position: number): Promise<boolean> {
     this.assertOpen();
     assertTopic(topic);
@@ -220,7 +250,7 @@ export class RabbitLog implements EventLog {
     if (this.closed) return;
     this.closed = true;
     const replicas = await Promise.allSettled(this.replicas.values());
-    await Promise.all(replicas.map(async (r) => { if (r.status === 'fulfilled') await r.value.stop(); }));
+    await Promise.all(replicas.map(async (r) => { if (r.status === 'fulfilled') await r.value?.stop(); }));
     await this.catalog.stop();
     await this.session.close();
   }
@@ -255,7 +285,7 @@ export class RabbitLog implements EventLog {
     // Calls still waiting on the old replicas fail as retryable, not as "closed".
     const lost = unavailable(this.options.url, 'connection lost', 'reconnected: retry the call');
     void Promise.allSettled(stale).then(async (replicas) => {
-      const opened = replicas.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const opened = replicas.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
       for (const r of opened) r.abandon(lost);
       await Promise.allSettled(opened.map((r) => r.stop()));
       await old.catalog.stop().catch(() => undefined);
@@ -265,29 +295,45 @@ export class RabbitLog implements EventLog {
     for (const topic of this.listeners.keys()) this.replica(topic, true).catch(() => undefined);
   }
 
-  /** This process's replica of `topic`; undefined when the topic does not exist and `create` is false. */
-  private async replica(topic: string, create: boolean): Promise<TopicReplica | undefined> {
+  /**
+   * This process's replica of `topic`; undefined when the topic does not exist and `create` is
+   * false. One opening at a time per topic (callers meanwhile share it); one whose topic was
+   * deleted meanwhile is opened again, once, on the generation that follows.
+   */
+  private async replica(topic: string, create: boolean, retried = false): Promise<TopicReplica | undefined> {
     await this.live();
     let pending = this.replicas.get(topic);
     if (!pending) {
-      if (!create && !this.catalog.topics.has(topic)) {
-        await this.catalog.sync();
-        if (!this.catalog.topics.has(topic)) return undefined;
-      }
-      pending = this.catalog.register(topic).then(() => TopicReplica.open(this.ctx, topic)).then((replica) => {
-        replica.index.listeners.add(() => this.notify(topic));
-        return replica;
-      });
+      pending = this.openReplica(topic, create);
       this.replicas.set(topic, pending);
       const mine = pending; // a reconnect may have replaced it meanwhile
-      pending.catch(() => { if (this.replicas.get(topic) === mine) this.replicas.delete(topic); });
+      const forget = (): void => { if (this.replicas.get(topic) === mine) this.replicas.delete(topic); };
+      pending.then((replica) => { if (!replica) forget(); }, forget);
     }
-    const replica = await pending;
-    if (replica.failure) {
+    let failure: unknown;
+    try {
+      const replica = await pending;
+      // Shared a lookup that found no topic: this call makes it.
+      if (!replica) return create ? await this.replica(topic, create, retried) : undefined;
+      if (!replica.failure) return replica;
+      failure = replica.failure;
       if (this.replicas.get(topic) === pending) this.replicas.delete(topic);
       await replica.stop();
-      throw replica.failure;
+    } catch (error) {
+      failure = error;
     }
+    if (!retried && isTopicDeleted(failure)) return this.replica(topic, create, true);
+    throw failure;
+  }
+
+  /** Opens a replica on the topic's current generation, the catalogue caught up first (another process may have deleted the topic). */
+  private async openReplica(topic: string, create: boolean): Promise<TopicReplica | undefined> {
+    await this.catalog.sync();
+    if (!create && !this.catalog.topics.has(topic)) return undefined;
+    const generation = this.catalog.generation(topic);
+    await this.catalog.register(topic);
+    const replica = await TopicReplica.open(this.ctx, topic, generation);
+    replica.index.listeners.add(() => this.notify(topic));
     return replica;
   }
 
@@ -295,7 +341,10 @@ export class RabbitLog implements EventLog {
     await this.live();
     await this.catalog.sync();
     const out: TopicReplica[] = [];
-    for (const topic of [...this.catalog.topics]) out.push((await this.replica(topic, false))!);
+    for (const topic of [...this.catalog.topics]) {
+      const replica = await this.replica(topic, false);
+      if (replica) out.push(replica); // undefined: deleted meanwhile
+    }
     return out;
   }
 

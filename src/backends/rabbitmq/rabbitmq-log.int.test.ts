@@ -109,6 +109,60 @@ describe('rabbitmq: connection failures', () => {
     assert.match(e.message, /guest:\*\*\*@127\.0\.0\.1:1/);
   });
 
+  it('deleteTopic by one instance: the other goes on with the name made again; a late settle is stale', async (t) => {
+    if (!await requireService('rabbitmq', (m) => t.skip(m))) return;
+    const [a, b] = await pair();
+    try {
+      await a.append('doomed', [1, 2, 3].map((n) => createEvent({ type: 'x', data: n })));
+      const held = await a.fetch('doomed', 'g', { max: 2, leaseMs: 30_000 });
+      assert.equal(held.length, 2);
+      assert.equal(await b.deleteTopic('doomed'), true);
+      assert.equal(await a.topicInfo('doomed'), undefined, 'gone for the instance that used it too');
+      assert.equal(await b.deleteTopic('doomed'), false, 'a second delete finds nothing');
+      const [again] = await a.append('doomed', [createEvent({ type: 'x', data: 4 })]);
+      assert.equal(again!.position, 1, 'the name starts again from position 1');
+      assert.deepEqual(await a.settle('doomed', 'g', held.map((d) => ({ kind: 'ack' as const, position: d.position, leaseId: d.leaseId }))), ['stale', 'stale']);
+      assert.deepEqual((await a.fetch('doomed', 'g', { max: 10, leaseMs: 30_000 })).map((d) => d.event.data), [4], 'the group starts afresh');
+      assert.equal((await b.topicInfo('doomed'))?.count, 1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('appends racing a delete: what is stored afterwards is an unbroken run of the last acknowledged appends', async (t) => {
+    if (!await requireService('rabbitmq', (m) => t.skip(m))) return;
+    const [a, b] = await pair();
+    try {
+      const acked: number[] = [];
+      let deletedAfter = -1; // how many appends were acknowledged when the delete returned
+      const appending = (async () => {
+        for (let n = 0; n < 150; n++) {
+          for (;;) {
+            try {
+              await a.append('busy', [createEvent({ type: 'x', data: n })]);
+              acked.push(n);
+              break;
+            } catch (error) {
+              if (!(error as { retryable?: boolean }).retryable) throw error;
+            }
+          }
+        }
+      })();
+      while (acked.length < 50) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(await b.deleteTopic('busy'), true);
+      deletedAfter = acked.length;
+      await appending;
+      const stored: number[] = [];
+      for await (const e of a.read('busy')) stored.push(e.event.data as number);
+      assert.equal(acked.length, 150);
+      t.diagnostic(`${stored.length} of 150 stored after the delete (${deletedAfter} acknowledged when it returned)`);
+      assert.ok(stored.length >= 150 - deletedAfter, `every append acknowledged after the delete returned is stored (${stored.length} stored, delete at ${deletedAfter})`);
+      assert.deepEqual(stored, acked.slice(150 - stored.length), 'a suffix of what was acknowledged, in order, nothing twice');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('a log whose streams were deleted under it fails with HERALD_E_UNAVAILABLE instead of hanging', async (t) => {
     if (!await requireService('rabbitmq', (m) => t.skip(m))) return;
     const prefix = namespace();

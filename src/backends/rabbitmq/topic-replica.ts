@@ -5,7 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import type { AppendReceipt } from '../../log/types.js';
 import { decodeCommand, encodeCommand, type Command } from './commands.js';
 import { HeadAnnouncer } from './head-announcer.js';
-import { closedError } from './errors.js';
+import { closedError, topicDeleted } from './errors.js';
 import { Journal, type Tags } from './journal.js';
 import type { Session, StreamConsumer } from './session.js';
 import { TopicIndex, type IncomingEvent } from './topic-index.js';
@@ -21,8 +21,13 @@ export interface ReplicaContext {
   timeoutMs: number;
 }
 
-export const dataStream = (prefix: string, topic: string): string => `${prefix}.data.${topic}`;
-export const controlStream = (prefix: string, topic: string): string => `${prefix}.ctl.${topic}`;
+/** A topic's streams; a topic made again after a delete gets new ones (its generation, catalog.ts). */
+const generationSuffix = (generation: number): string => (generation === 0 ? '' : `@${generation}`);
+export const dataStream = (prefix: string, topic: string, generation = 0): string => `${prefix}.data.${topic}${generationSuffix(generation)}`;
+export const controlStream = (prefix: string, topic: string, generation = 0): string => `${prefix}.ctl.${topic}${generationSuffix(generation)}`;
+
+/** What applying any command after `closed` returns: its proposer fails with topicDeleted. */
+const AFTER_CLOSE = Symbol('closed');
 
 /**
  * This process's copy of one topic: the index of its data stream and the state replayed from
@@ -39,17 +44,19 @@ export class TopicReplica {
   private unlisten: (() => void) | undefined;
   private readonly announcer: HeadAnnouncer;
 
-  private constructor(private readonly ctx: ReplicaContext, readonly topic: string) {
+  private closed = false;
+
+  private constructor(private readonly ctx: ReplicaContext, readonly topic: string, readonly generation: number) {
     this.index = new TopicIndex(ctx.cacheEvents);
     this.state = new TopicState(this.index);
-    this.data = dataStream(ctx.prefix, topic);
+    this.data = dataStream(ctx.prefix, topic, generation);
     this.announcer = new HeadAnnouncer((head) => this.propose({ k: 'announce', head }), () => this.state.announcedHead);
   }
 
   /** Declares the topic's streams, replays them, and resolves once caught up with the control stream. */
-  static async open(ctx: ReplicaContext, topic: string): Promise<TopicReplica> {
-    const replica = new TopicReplica(ctx, topic);
-    const control = controlStream(ctx.prefix, topic);
+  static async open(ctx: ReplicaContext, topic: string, generation: number): Promise<TopicReplica> {
+    const replica = new TopicReplica(ctx, topic, generation);
+    const control = controlStream(ctx.prefix, topic, generation);
     await ctx.session.declareStream(replica.data, ctx.streamArguments);
     await ctx.session.declareStream(control, { 'x-queue-type': 'stream' });
     const onError = (error: HeraldError): void => replica.abandon(error);
@@ -66,8 +73,10 @@ export class TopicReplica {
     return replica;
   }
 
-  propose(command: Command): Promise<unknown> {
-    return this.control!.propose(encodeCommand(command));
+  async propose(command: Command): Promise<unknown> {
+    const result = await this.control!.propose(encodeCommand(command));
+    if (result === AFTER_CLOSE) throw topicDeleted(this.topic);
+    return result;
   }
 
   /**
@@ -129,6 +138,17 @@ export class TopicReplica {
   private async apply(body: Buffer, offset: number): Promise<unknown> {
     const command = decodeCommand(body);
     if (!command) return undefined;
+    // The control stream orders the delete against everything else: what came before it happened
+    // before the delete (and goes with the topic), what comes after fails and is retried on the
+    // topic made again. An append is acknowledged only once its announce is applied, so no
+    // acknowledged event can be in a stream deleted after it.
+    if (this.closed) return AFTER_CLOSE;
+    if (command.k === 'closed') {
+      this.closed = true;
+      // After its proposer got the answer (a microtask would fail it first): the rest fail now.
+      setImmediate(() => this.abandon(topicDeleted(this.topic)));
+      return true;
+    }
     if (command.k !== 'announce') await this.index.reached(Math.max(this.state.announcedHead, command.k === 'fetch' ? command.head : 0));
     return this.state.apply(command, offset);
   }

@@ -78,6 +78,7 @@ export class TopicState {
       case 'retention': this.retention = command.r; return undefined;
       case 'trim': return this.trim(command.at);
       case 'delete': return this.delete(command.p);
+      case 'closed': return undefined; // the replica stops at it (topic-replica.ts)
     }
   }
 
