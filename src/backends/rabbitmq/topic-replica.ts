@@ -113,6 +113,9 @@ export class TopicReplica {
     let head = 0;
     for (const p of positions) if (p > head) head = p;
     if (positions.length > 0) await this.announcer.announce(head);
+    // Announced by someone else's command before a delete this replica has applied since: the
+    // events went with the topic, so the call fails (retryably) rather than acknowledge them.
+    if (this.closed) throw topicDeleted(this.topic);
     const written = new Map(publish.map((p, j) => [p.index, positions[j]]));
     return events.map((event, i) => {
       const position = this.index.positionOf(event.id)!;
