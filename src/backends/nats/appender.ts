@@ -2,7 +2,7 @@ import type { Msg } from '@nats-io/transport-node';
 import type { CloudEvent } from '../../core/envelope.js';
 import { HeraldError } from '../../core/errors.js';
 import type { AppendReceipt } from '../../log/types.js';
-import { isNoResponders, type JetStreamApi } from './jetstream-api.js';
+import type { JetStreamApi } from './jetstream-api.js';
 import { appendedAtOf, encodeEvent, type Layout } from './layout.js';
 import type { TopicStore } from './topic-store.js';
 
@@ -22,20 +22,11 @@ export class Appender {
   constructor(private readonly api: JetStreamApi, private readonly topics: TopicStore, private readonly layout: Layout) {}
 
   async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
-    let stream = await this.topics.ensure(topic);
+    const stream = await this.topics.ensure(topic);
     const subject = this.layout.subject(topic);
     const appendedAt = Math.max(Date.now(), this.lastAt.get(topic) ?? await this.seedLastAt(topic, stream, subject));
     this.lastAt.set(topic, appendedAt);
-    const publish = (): Promise<(Msg | Error)[]> => this.api.many(events.map((event) => ({ subject, ...encodeEvent(event, appendedAt) })));
-    let replies = await publish();
-    if (replies.every(isNoResponders)) {
-      // No stream took them: another process deleted the topic since this one made its stream.
-      // Nothing was stored (no stream listens), so the topic is made again and the batch sent once more.
-      this.forget(topic);
-      this.topics.forget(stream);
-      stream = await this.topics.ensure(topic);
-      replies = await publish();
-    }
+    const replies = await this.api.many(events.map((event) => ({ subject, ...encodeEvent(event, appendedAt) })));
     const receipts: (AppendReceipt | undefined)[] = [];
     const failed: { index: number; id: string; reason: string }[] = [];
     const firstOfId = new Map<string, AppendReceipt>();

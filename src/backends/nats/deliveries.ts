@@ -41,18 +41,14 @@ export class Deliveries {
       while (fetching.out.length < options.max && fetching.parked < options.max * 8) {
         const want = options.max - fetching.out.length;
         const [redrive, main] = await Promise.all([pullers.r.pull(want, this.api.timeoutMs), pullers.m.pull(want, this.api.timeoutMs)]);
-        const vanished = (!redrive.answered || !main.answered) && !retried;
-        if (vanished) {
-          // A consumer vanished (deleted by another process, or its topic was): recreate the group, once.
+        if ((!redrive.answered || !main.answered) && !retried) {
+          // A consumer vanished (deleted by another process): recreate the group, once.
           retried = true;
           this.groups.forget(stream, group);
           await this.groups.ensure(stream, group, start);
         }
         const arrivals = [...redrive.messages.map((m) => ['r', m] as const), ...main.messages.map((m) => ['m', m] as const)];
-        if (arrivals.length === 0) {
-          if (vanished) continue; // pull again, from the consumers made again
-          break;
-        }
+        if (arrivals.length === 0) break;
         await this.arrive(book, stream, arrivals, fetching, options.max, now);
       }
       return fetching.out.sort((a, b) => a.position - b.position);
@@ -109,6 +105,13 @@ export class Deliveries {
     this.books.delete(`${stream}/${group}`);
     this.closePullers(`${stream}/${group}`);
   }
+  /** Drops this process's leases and pullers of every group of a stream (its topic was deleted): their settles become stale. */
+  forgetStream(stream: string): void {
+    for (const id of new Set([...this.books.keys(), ...this.pullers.keys()])) {
+      if (id.startsWith(`${stream}/`)) this.forget(stream, id.slice(stream.length + 1));
+    }
+  }
+
 
   /** Hands every held message back to the server at once, for other processes. */
   async close(): Promise<void> {

@@ -40,6 +40,11 @@ export class GroupStore {
 
   forget(stream: string, group: string): void { this.known.delete(`${stream}/${group}`); }
 
+  /** Forgets every group of a stream (its topic was deleted). */
+  forgetStream(stream: string): void {
+    for (const id of [...this.known]) if (id.startsWith(`${stream}/`)) this.known.delete(id);
+  }
+
   async create(stream: string, group: string, start: StartSeq): Promise<void> {
     const deliver = start === 'new' ? { deliver_policy: 'new' } : { deliver_policy: 'by_start_sequence', opt_start_seq: Math.max(1, start) };
     await this.createDurable(stream, { durable_name: group, ...this.common(), ...deliver });

@@ -16,11 +16,6 @@ export function isApiError(error: unknown, errCode: number): boolean {
   return error instanceof JetStreamApiError && error.errCode === errCode;
 }
 
-/** Nobody listens on the subject: for a publish, no stream takes it (deleted by another process?). */
-export function isNoResponders(reply: unknown): boolean {
-  return reply instanceof HeraldError && reply.details?.noResponders === true;
-}
-
 export function unavailable(what: string, cause: unknown): HeraldError {
   const message = cause instanceof Error ? cause.message : String(cause);
   return new HeraldError('HERALD_E_UNAVAILABLE', `NATS ${what}: ${message}`, { cause });
@@ -71,7 +66,7 @@ export class JetStreamApi {
         const done = this.waiting.get(id);
         if (!done) return;
         this.waiting.delete(id);
-        if (msg.headers?.code === 503) done(new HeraldError('HERALD_E_UNAVAILABLE', 'no responders', { details: { noResponders: true } }));
+        if (msg.headers?.code === 503) done(new HeraldError('HERALD_E_UNAVAILABLE', 'no responders'));
         else done(msg);
       },
     });

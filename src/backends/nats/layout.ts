@@ -22,6 +22,8 @@ export class Layout {
   topicOfSubject(subject: string): string { return subject.slice(`${this.prefix}.t.`.length); }
   /** Core NATS notifications of appends (no payload to speak of). */
   notify(topic: string): string { return `${this.prefix}.n.${topic}`; }
+  /** Core NATS notices of deleted topics (payload: the topic), so every process forgets its caches. */
+  get deletedTopics(): string { return `${this.prefix}.deleted`; }
 
   /** One stream holds every group's requeued events, one subject per group. */
   get redriveStream(): string { return `${this.prefix}__REDRIVE`; }

@@ -56,6 +56,7 @@ export class NatsLog implements EventLog {
     this.records = new AttemptRecords(this.api, this.topicStore, this.layout);
     this.deliveries = new Deliveries(nc, this.api, this.groupStore, this.records, this.layout, options);
     this.notifier = new AppendNotifier(nc, this.layout);
+    nc.subscribe(this.layout.deletedTopics, { callback: (_error, msg) => { const topic = msg.string(); if (isTopicName(topic)) this.forgetTopic(topic); } });
   }
 
   async append(topic: string, events: readonly CloudEvent[]): Promise<AppendReceipt[]> {
@@ -87,18 +88,8 @@ export class NatsLog implements EventLog {
     assertPositiveInt(options.max, 'max');
     assertPositiveInt(options.leaseMs, 'leaseMs');
     if (options.from !== undefined) assertStartFrom(options.from);
-    for (let retried = false; ; retried = true) {
-      const stream = await this.topicStore.ensure(topic);
-      try {
-        return await this.deliveries.fetch(topic, stream, group, options, () => this.startSeq(topic, options.from ?? 'earliest'));
-      } catch (error) {
-        // Another process deleted the topic since this one made its stream: make it again, once.
-        if (retried || !isApiError(error, ERR.streamNotFound)) throw error;
-        this.topicStore.forget(stream);
-        this.groupStore.forget(stream, group);
-        this.deliveries.forget(stream, group);
-      }
-    }
+    const stream = await this.topicStore.ensure(topic);
+    return this.deliveries.fetch(topic, stream, group, options, () => this.startSeq(topic, options.from ?? 'earliest'));
   }
 
   async settle(topic: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]> {
@@ -192,8 +183,10 @@ export class NatsLog implements EventLog {
 
   /**
    * Deletes the topic's stream, its groups (their consumers, requeued events and attempt
-   * records) and its retention. Processes that had it cached make it again on their next append
-   * or fetch (positions from 1).
+   * records) and its retention, then tells the namespace's other processes, which forget what
+   * they had cached of it: their next append or fetch makes it again (positions from 1). Nothing
+   * is re-made on an error alone: a stream missing while a restarted server restores it must
+   * not be created empty (ADR 0009).
    */
   async deleteTopic(topic: string): Promise<boolean> {
     this.assertOpen();
@@ -201,8 +194,19 @@ export class NatsLog implements EventLog {
     const info = await this.topicStore.info(topic);
     if (!info) return false;
     for (const c of await this.groupStore.list(info.config.name)) await this.dropGroup(info.config.name, c.name);
+    const deleted = await this.topicStore.delete(topic);
+    this.forgetTopic(topic);
+    this.nc.publish(this.layout.deletedTopics, topic);
+    return deleted;
+  }
+
+  /** What this process cached of a topic another process (or this one) deleted. */
+  private forgetTopic(topic: string): void {
+    const stream = this.layout.stream(topic);
     this.appender.forget(topic);
-    return this.topicStore.delete(topic);
+    this.topicStore.forget(stream);
+    this.groupStore.forgetStream(stream);
+    this.deliveries.forgetStream(stream);
   }
 
   async setRetention(topic: string, retention: Retention): Promise<void> {
@@ -266,5 +270,15 @@ export class NatsLog implements EventLog {
 
   private assertOpen(): void {
     if (this.closed) throw new HeraldError('HERALD_E_CLOSED', 'the log is closed');
+  }
+}
+
+/** A notice's payload names a topic (anything else on the subject is ignored). */
+function isTopicName(name: string): boolean {
+  try {
+    assertTopic(name);
+    return true;
+  } catch {
+    return false;
   }
 }

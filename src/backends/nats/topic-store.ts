@@ -136,12 +136,9 @@ export class TopicStore {
   }
 
   async setDescription(topic: string, description: string | undefined): Promise<void> {
-    let info = await this.info(topic);
-    if (!info) {
-      this.forget(this.layout.stream(topic)); // another process may have deleted it since this one made it
-      await this.ensure(topic);
-      info = (await this.info(topic))!;
-    }
+    await this.ensure(topic);
+    const info = await this.info(topic);
+    if (!info) throw new HeraldError('HERALD_E_UNAVAILABLE', `the stream of topic ${topic} is not there (deleted meanwhile, or a restarted server is still restoring it): retry`);
     const config: StreamConfig = { ...info.config };
     if (description === undefined) delete config.description; else config.description = description;
     await this.api.call(`STREAM.UPDATE.${config.name}`, config);
