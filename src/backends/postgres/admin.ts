@@ -1,7 +1,7 @@
 import { keyOf, type CloudEvent } from '../../core/envelope.js';
 import type { GroupInfo, Retention, StartFrom } from '../../log/types.js';
 import { streamsOnTopic } from '../../log/stream-checks.js';
-import { rows, type Db } from './db.js';
+import { rows, type Db, type Sql } from './db.js';
 import { ensureGroup } from './fetch.js';
 import { LIVE_TOPIC } from './migration-5.js';
 import { startPosition, type Topics } from './topics.js';
@@ -19,7 +19,8 @@ export class Admin {
     const { s } = this.db;
     const found = await this.db.query<{ topic: string; group: string; cursor: number; head: number; pending: number }>(`
       SELECT t.name AS topic, g.name AS group, g.cursor, t.head,
-        (SELECT count(*) FROM ${s}.inflight i WHERE i.group_id = g.id)::bigint AS pending
+        (SELECT count(*) FROM ${s}.inflight i WHERE i.group_id = g.id)::bigint
+          + (SELECT COALESCE(sum(r.pending), 0) FROM ${s}.lease_runs r WHERE r.group_id = g.id)::bigint AS pending
       FROM ${s}.groups g JOIN ${s}.topics t ON t.id = g.topic_id
       WHERE $1::text IS NULL OR t.name = $1`, [topic ?? null], 'listing groups');
     return found
@@ -35,7 +36,7 @@ export class Admin {
     await this.db.tx(`resetting ${topic}/${group}`, async (sql) => {
       await sql.query(`SELECT ${s}.lock_group($1, false)`, [groupId]);
       const cursor = await startPosition(sql, s, topicId, to);
-      await sql.query(`DELETE FROM ${s}.inflight WHERE group_id = $1`, [groupId]);
+      await forgetLeases(sql, s, [groupId]);
       await sql.query(`UPDATE ${s}.groups SET cursor = $2 WHERE id = $1`, [groupId, cursor]);
     });
   }
@@ -47,7 +48,7 @@ export class Admin {
     const { s } = this.db;
     await this.db.tx(`deleting ${topic}/${group}`, async (sql) => {
       await sql.query(`SELECT ${s}.lock_group($1, false)`, [groupId]);
-      await sql.query(`DELETE FROM ${s}.inflight WHERE group_id = $1`, [groupId]);
+      await forgetLeases(sql, s, [groupId]);
       await sql.query(`DELETE FROM ${s}.groups WHERE id = $1`, [groupId]);
     });
   }
@@ -59,6 +60,7 @@ export class Admin {
     const groupId = await ensureGroup(this.db, topicId, group, 'earliest');
     await this.db.tx(`requeueing ${topic}#${position} for ${group}`, async (sql) => {
       await sql.query(`SELECT ${s}.lock_group($1, false)`, [groupId]);
+      await sql.query(`SELECT ${s}.run_take($1, NULL, $2)`, [groupId, position]); // a row replaces it
       await sql.query(`
         INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at, body_override)
         VALUES ($1, $2, $3, 0, 0, 0, $4)
@@ -104,11 +106,17 @@ export class Admin {
       if ((await rows(sql, `SELECT 1 FROM ${s}.streams WHERE topic_id = $1 LIMIT 1`, [topicId])).length > 0) throw streamsOnTopic(topic);
       const groups = (await rows<{ id: number }>(sql, `SELECT id FROM ${s}.groups WHERE topic_id = $1 ORDER BY id`, [topicId])).map((g) => g.id);
       for (const id of groups) await sql.query(`SELECT ${s}.lock_group($1, false)`, [id]);
-      await sql.query(`DELETE FROM ${s}.inflight WHERE group_id = ANY($1::integer[])`, [groups]);
+      await forgetLeases(sql, s, groups);
       await sql.query(`DELETE FROM ${s}.groups WHERE topic_id = $1`, [topicId]);
       await sql.query(`DELETE FROM ${s}.events WHERE topic_id = $1`, [topicId]);
       await sql.query(`UPDATE ${s}.topics SET head = 0, count = 0, last_appended_at = 0, retention = '{}', deleted = true WHERE id = $1`, [topicId]);
       return true;
     });
   }
+}
+
+/** Drops every pending delivery of `groups` (rows and runs); the caller holds their locks. */
+async function forgetLeases(sql: Sql, s: string, groups: number[]): Promise<void> {
+  await sql.query(`DELETE FROM ${s}.inflight WHERE group_id = ANY($1::integer[])`, [groups]);
+  await sql.query(`DELETE FROM ${s}.lease_runs WHERE group_id = ANY($1::integer[])`, [groups]);
 }

@@ -1,5 +1,6 @@
 import type { CloudEvent } from '../../core/envelope.js';
 import { KeyGate } from '../../log/key-gate.js';
+import { runBitmap } from '../../log/run-bitmap.js';
 import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
 import { rows, type Db, type Sql } from './db.js';
 import { startPosition } from './topics.js';
@@ -49,7 +50,8 @@ export async function ensureGroup(db: Db, topicId: number, group: string, from: 
  * and gated per key (not while another consumer holds a live lease on the key, nor past an earlier
  * event of the key that waits for its retry), then new events from the cursor; a new event whose
  * key has a pending row this fetch did not take is parked (a pending row, delivered later), at
- * most `max * 8` per fetch. The same algorithm as MemoryLog and SQLite, on rows.
+ * most `max * 8` per fetch. The same algorithm as MemoryLog and SQLite, on rows; the keyless new
+ * deliveries of a fetch are one lease run (migration-6.ts), as on SQLite.
  * Returns undefined when the group was deleted between lookup and lock.
  */
 export async function fetchTx(sql: Sql, s: string, groupId: number, args: FetchArgs, now: number | null): Promise<Delivery[] | undefined> {
@@ -58,6 +60,7 @@ export async function fetchTx(sql: Sql, s: string, groupId: number, args: FetchA
     SELECT g.cursor, t.head, COALESCE($2::bigint, ${s}.now_ms()) AS now, nextval('${s}.lease_ids') AS lease
     FROM ${s}.groups g JOIN ${s}.topics t ON t.id = g.topic_id WHERE g.id = $1`, [groupId, now]);
   if (!state) return undefined;
+  await sql.query(`SELECT ${s}.explode_runs($1, $2)`, [groupId, state.now]); // expired runs: rows redelivery sees
   const l: Lease = {
     sql, s, args, groupId, now: state.now, leaseId: state.lease, leaseUntil: state.now + args.leaseMs, out: [], takenByKey: new Map(),
   };
@@ -140,6 +143,7 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
   const maxParked = max * 8;
   const held = new Map<string, boolean>();
   const put = { positions: [] as number[], keys: [] as (string | null)[], attempts: [] as number[], leases: [] as number[], visible: [] as number[] };
+  const run: number[] = [];
   let cursor = from;
   let parked = 0;
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
@@ -154,7 +158,12 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
       if (l.out.length >= max || parked >= maxParked) break scan;
       cursor = row.position + 1;
       const key = row.key ?? undefined;
-      const parkIt = key !== undefined && held.get(key) === true;
+      if (key === undefined) {
+        run.push(row.position);
+        deliver(l, row.position, key, 1, row.appended_at, row.body, null);
+        continue;
+      }
+      const parkIt = held.get(key) === true;
       put.positions.push(row.position);
       put.keys.push(row.key);
       put.attempts.push(parkIt ? 0 : 1);
@@ -169,6 +178,11 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
     await sql.query(`INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[])`,
     [groupId, put.positions, put.keys, put.attempts, put.leases, put.visible]);
+  }
+  if (run.length > 0) {
+    const { first, members } = runBitmap(run);
+    await sql.query(`INSERT INTO ${s}.lease_runs (group_id, lease_id, first, visible_at, members, pending) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [groupId, l.leaseId, first, l.leaseUntil, members, run.length]);
   }
   if (cursor !== from) await sql.query(`UPDATE ${s}.groups SET cursor = $2 WHERE id = $1`, [groupId, cursor]);
 }

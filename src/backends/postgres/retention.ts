@@ -7,7 +7,7 @@ const CHUNK = 2048;
 /**
  * Deletes what each topic's retention allows now, as MemoryLog does: everything at or before
  * head - maxCount and everything appended more than maxAgeMs ago, except events a group's pending
- * row still reads from the log. Each chunk is one transaction under the topic row's lock.
+ * row or lease run (migration-6.ts) still reads from the log. Each chunk is one transaction under the topic row's lock.
  * Returns how many events went.
  */
 export async function applyRetention(db: Db, now: number | null): Promise<number> {
@@ -42,6 +42,9 @@ async function deleteChunk(sql: Sql, s: string, topicId: number, retention: Rete
       WHERE e.topic_id = $1 AND e.position <= $2
         AND NOT EXISTS (SELECT 1 FROM ${s}.inflight i JOIN ${s}.groups g ON g.id = i.group_id
                         WHERE g.topic_id = $1 AND i.position = e.position AND i.body_override IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM ${s}.lease_runs r JOIN ${s}.groups g ON g.id = r.group_id
+                        WHERE g.topic_id = $1 AND e.position >= r.first AND e.position < r.first + 8 * length(r.members)
+                          AND get_bit(r.members, (e.position - r.first)::integer) = 1)
       ORDER BY e.position LIMIT ${CHUNK}
     ), gone AS (
       DELETE FROM ${s}.events e USING doomed d WHERE e.topic_id = $1 AND e.position = d.position RETURNING 1
@@ -51,3 +54,4 @@ async function deleteChunk(sql: Sql, s: string, topicId: number, retention: Rete
   if (count > 0) await sql.query(`UPDATE ${s}.topics SET count = count - $2 WHERE id = $1`, [topicId, count]);
   return count;
 }
+

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { runBitmap } from '../../log/run-bitmap.js';
 import { ROWS_PER_INSERT, type MultiRow } from './insert-rows.js';
 
 /**
@@ -23,9 +24,7 @@ export class LeaseRuns {
 
   /** Records the keyless new deliveries of one fetch (positions ascending, not empty). */
   record(topicId: number, grp: number, leaseId: number, visibleAt: number, positions: readonly number[]): void {
-    const first = positions[0]!;
-    const members = Buffer.alloc(((positions[positions.length - 1]! - first) >> 3) + 1);
-    for (const p of positions) members[(p - first) >> 3]! |= 1 << ((p - first) & 7);
+    const { first, members } = runBitmap(positions);
     this.st.insert.run(topicId, grp, leaseId, first, visibleAt, members, positions.length);
   }
 
