@@ -1,6 +1,6 @@
 import { keyOf, type CloudEvent } from '../../core/envelope.js';
 import { timeOf } from '../../log/names.js';
-import type { AppendReceipt, Delivery, Settlement, StartFrom, StoredEvent } from '../../log/types.js';
+import type { AppendReceipt, Delivery, SettleOutcome, Settlement, StartFrom, StoredEvent } from '../../log/types.js';
 
 /** Translations between herald's values and the scripts' arguments and replies. */
 
@@ -39,27 +39,35 @@ export function receiptsOf(topic: string, events: readonly CloudEvent[], reply: 
 }
 
 export function settleArgs(group: string, now: number, settlements: readonly Settlement[]): (string | number)[] {
-  const args: (string | number)[] = [group, now];
-  for (const s of settlements) {
+  const list = settlements.map((s) => {
     const ms = s.kind === 'nack' ? s.delayMs : s.kind === 'extend' ? s.leaseMs : 0;
     const error = s.kind === 'nack' && s.error ? JSON.stringify(s.error) : '';
-    args.push(s.kind, clampPosition(s.position), s.leaseId, ms, error);
-  }
-  return args;
+    return [s.kind, clampPosition(s.position), s.leaseId, ms, error];
+  });
+  return [group, now, JSON.stringify(list)];
 }
 
-type FetchReply = [leaseId: number, leaseUntil: number, items: [number, number, string, string, string][]];
+/** The settle script's answer, one letter per settlement ('o' ok, 's' stale). */
+export function outcomesOf(reply: unknown): SettleOutcome[] {
+  return Array.from(String(reply), (c) => (c === 'o' ? 'ok' : 'stale'));
+}
 
+type FetchReply = [leaseId: number, leaseUntil: number, flat: (number | string)[]];
+
+/** The fetch script's answer: five values per delivery (position, attempt, appendedAt, json, lastError). */
 export function deliveriesOf(topic: string, group: string, reply: unknown): Delivery[] {
-  const [leaseId, leaseUntil, items] = reply as FetchReply;
-  return items.map(([position, attempt, at, json, lastError]) => {
+  const [leaseId, leaseUntil, flat] = reply as FetchReply;
+  const out: Delivery[] = [];
+  for (let i = 0; i < flat.length; i += 5) {
     const d: Delivery = {
-      topic, position: Number(position), appendedAt: Number(at), event: JSON.parse(json) as CloudEvent,
-      group, attempt: Number(attempt), leaseId: Number(leaseId), leaseUntil: Number(leaseUntil),
+      topic, position: Number(flat[i]), appendedAt: Number(flat[i + 2]), event: JSON.parse(String(flat[i + 3])) as CloudEvent,
+      group, attempt: Number(flat[i + 1]), leaseId: Number(leaseId), leaseUntil: Number(leaseUntil),
     };
+    const lastError = String(flat[i + 4]);
     if (lastError !== '') d.lastError = JSON.parse(lastError) as Delivery['lastError'];
-    return d;
-  }).sort((a, b) => a.position - b.position);
+    out.push(d);
+  }
+  return out.sort((a, b) => a.position - b.position);
 }
 
 /** A stream entry `[id, [field, value, ...]]` as a stored event. */

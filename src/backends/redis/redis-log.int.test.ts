@@ -154,6 +154,25 @@ describe('redis backend', () => {
     }
   });
 
+  it('a call of acks (applied in bulk per lease) answers each one: two leases, keyed and keyless, a position twice, a stale lease', async () => {
+    const log = await prefixes.open();
+    try {
+      await log.append('orders', makeEvents(8, { key: (n) => (n % 4 === 0 ? `k${n}` : undefined) }));
+      const a = await fetch(log, 'orders', 'g', { max: 4 });
+      const b = await fetch(log, 'orders', 'g', { max: 4 });
+      const ack = (d: { position: number; leaseId: number }) => ({ kind: 'ack' as const, position: d.position, leaseId: d.leaseId });
+      const out = await log.settle('orders', 'g', [
+        ack(b[3]!), ack(a[1]!), { kind: 'ack', position: a[2]!.position, leaseId: b[0]!.leaseId }, ack(a[0]!), ack(a[1]!), ack(b[0]!), ack(a[2]!), ack(a[3]!),
+      ]);
+      assert.deepEqual(out, ['ok', 'ok', 'stale', 'ok', 'stale', 'ok', 'ok', 'ok']);
+      assert.deepEqual((await log.groups('orders'))[0]?.pending, 2, 'b[1] and b[2] still out');
+      assert.deepEqual(await log.settle('orders', 'g', [ack(b[1]!), ack(b[2]!)]), ['ok', 'ok']);
+      assert.equal((await log.groups('orders'))[0]?.lag, 0);
+    } finally {
+      await log.close();
+    }
+  });
+
   it('numbers past what the scripts hold exactly (positions past 2^53, a lease of 1e300 ms) are handled, not corrupted', async () => {
     const log = await prefixes.open();
     try {

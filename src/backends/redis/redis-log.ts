@@ -9,7 +9,7 @@ import type {
   SettleOutcome, Settlement, StartFrom, StoredEvent, TopicInfo,
 } from '../../log/types.js';
 import {
-  appendArgs, channelOf, clampPosition, deliveriesOf, MAX_POSITION, keyArg, receiptsOf, registryKey, settleArgs, startArgs, storedOf, streamKey,
+  appendArgs, channelOf, outcomesOf, clampPosition, deliveriesOf, MAX_POSITION, keyArg, receiptsOf, registryKey, settleArgs, startArgs, storedOf, streamKey,
 } from './codec.js';
 import { checkServer, connect, createClient, refuseUnsafe, type Persistence } from './connection.js';
 import { fromRedis } from './errors.js';
@@ -31,6 +31,8 @@ const RETENTION_CHUNK = 500;
 export class RedisLog implements EventLog {
   readonly backend = 'redis';
   readonly capabilities: Capabilities;
+  /** Two: every fetch is a lease of its own, applied atomically in the order sent on one connection. */
+  readonly fetchesInFlight = 2;
   private readonly registered = new Set<string>();
   private readonly notifier: AppendNotifier;
   private readonly appender = new AppendCoalescer((topic, events) => this.write(topic, events));
@@ -114,7 +116,7 @@ export class RedisLog implements EventLog {
     assertGroup(group);
     checkSettlements(settlements);
     if (settlements.length === 0) return [];
-    return await this.run('settle', topic, settleArgs(group, this.now(), settlements)) as SettleOutcome[];
+    return outcomesOf(await this.run('settle', topic, settleArgs(group, this.now(), settlements)));
   }
 
   async requeue(topic: string, group: string, event: CloudEvent, position: number): Promise<void> {

@@ -7,7 +7,7 @@
  * expired leases of the key's previous holder are revoked). Then new entries with XREADGROUP: an
  * entry whose key has items the group holds elsewhere is parked (owner `waiting`, no attempt);
  * parking stops after max * 8 entries (4096 at most), so one script run stays short.
- * Returns {leaseId, leaseUntil, {position, attempt, appendedAt, json, lastError}...}.
+ * Returns {leaseId, leaseUntil, {position, attempt, appendedAt, json, lastError, position, ...}}.
  */
 export const FETCH_LUA = String.raw`
 local now, max, leaseMs = clock(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -23,6 +23,13 @@ local out = {}
 local previous = {}
 local takenOfKey = {}
 local gone = {}
+-- The answer, flat: position, attempt, appendedAt, json, lastError per delivery (no table each).
+local function emit(pos, attempt, at, json, err)
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5] = pos, attempt, at, json, err
+end
+-- Visibility of new keyless deliveries, written with one ZADD at the end (nothing reads it before).
+local newDn = {}
 
 -- Leases the pending item at pos to C; false when its event no longer exists.
 local function take(pos, key)
@@ -41,7 +48,7 @@ local function take(pos, key)
   if owner ~= C then previous[owner] = true end
   redis.call('ZADD', visKey(key), leaseUntil, int(pos))
   local f = fields(claimed[2])
-  out[#out + 1] = { pos, count + 1, f.at or int(now), f.e, redis.call('HGET', K.err, int(pos)) or '' }
+  emit(pos, count + 1, f.at or int(now), f.e, redis.call('HGET', K.err, int(pos)) or '')
   room = room - 1
   if key then takenOfKey[key] = (takenOfKey[key] or 0) + 1 end
   return true
@@ -119,8 +126,9 @@ while room > 0 and parked < math.min(max * 8, 4096) do
         redis.call('XCLAIM', S, G, WAIT, 0, e[1], 'RETRYCOUNT', 0, 'JUSTID')
         parked = parked + 1
       else
-        redis.call('ZADD', visKey(key), leaseUntil, int(p))
-        out[#out + 1] = { p, 1, f.at, f.e, '' }
+        if key then redis.call('ZADD', K.vis, leaseUntil, int(p))
+        else newDn[#newDn + 1] = leaseUntil newDn[#newDn + 1] = int(p) end
+        emit(p, 1, f.at, f.e, '')
         room = room - 1
         if key then
           takenOfKey[key] = (takenOfKey[key] or 0) + 1
@@ -131,6 +139,7 @@ while room > 0 and parked < math.min(max * 8, 4096) do
   end
 end
 
+for i = 1, #newDn, 1000 do redis.call('ZADD', K.dn, unpack(newDn, i, math.min(i + 999, #newDn))) end
 for key in pairs(gone) do if not takenOfKey[key] then recompute(key) end end
 for owner in pairs(previous) do dropIfEmpty(owner) end
 if #out == 0 then dropIfEmpty(C) end

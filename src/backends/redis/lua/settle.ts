@@ -1,24 +1,88 @@
 /**
  * Applies settlements, each only if its lease still owns the entry (the PEL owner is the lease's
- * consumer): otherwise 'stale' and nothing changes. ARGV: group, now, then per settlement: kind,
- * position, leaseId, ms (delay or lease), error JSON ('' for none).
+ * consumer): otherwise 'stale' and nothing changes. ARGV: group, now, the settlements as one JSON
+ * array of [kind, position, leaseId, ms (delay or lease), error JSON ('' for none)]. Returns one
+ * letter per settlement: 'o' ok, 's' stale.
  */
 export const SETTLE_LUA = String.raw`
-local n = (#ARGV - 2) / 5
+-- One JSON array of [kind, position, leaseId, ms, error JSON or ''] (one argument: thousands of
+-- small ones cost the client more than the script).
+local list = cjson.decode(ARGV[3])
+local n = #list
 local out = {}
 if not hasGroup(WAIT) then
-  for i = 1, n do out[i] = 'stale' end
-  return out
+  return string.rep('s', n)
 end
 local now = clock(ARGV[2])
 local dirty, owners = {}, {}
+
+-- Calls command with the fixed args, then list's items, at most 1000 items a call (Lua's stack).
+local function bulk(command, fixed, list)
+  for from = 1, #list, 1000 do
+    local args = {}
+    for _, a in ipairs(fixed) do args[#args + 1] = a end
+    for j = from, math.min(from + 999, #list) do args[#args + 1] = list[j] end
+    redis.call(command, unpack(args))
+  end
+end
+
+-- Acks of keyless items with no redriven ones in the group (what a consumer mostly sends): per
+-- lease, its pending entries in the range are read once and the acks applied with one call per
+-- structure, instead of five calls per ack. Keyed items go the way below (their key's holder).
+local fast = not redrives
 for i = 1, n do
-  local b = 3 + (i - 1) * 5
-  local kind, pos, c, ms, err = ARGV[b], tonumber(ARGV[b + 1]), 'L' .. ARGV[b + 2], math.ceil(tonumber(ARGV[b + 3])), ARGV[b + 4]
+  if list[i][1] ~= 'ack' then fast = false break end
+end
+local done = {}
+if fast then
+  local byLease = {}
+  for i = 1, n do
+    local c = 'L' .. int(list[i][3])
+    byLease[c] = byLease[c] or {}
+    table.insert(byLease[c], i)
+  end
+  for c, items in pairs(byLease) do
+    local lo, hi = math.huge, 0
+    for _, i in ipairs(items) do
+      local pos = list[i][2]
+      if pos < lo then lo = pos end
+      if pos > hi then hi = pos end
+    end
+    local owned = {}
+    for _, e in ipairs(redis.call('XPENDING', S, G, eid(lo), eid(hi), hi - lo + 1, c)) do owned[e[1]] = true end
+    local positions = {}
+    for _, i in ipairs(items) do positions[#positions + 1] = int(list[i][2]) end
+    local keys = redis.call('HMGET', K.ik, unpack(positions))
+    local ids, gone = {}, {}
+    for j, i in ipairs(items) do
+      local id = eid(tonumber(positions[j]))
+      if not keys[j] then
+        if owned[id] then
+          owned[id] = nil -- a second ack of it in this call is stale
+          ids[#ids + 1] = id
+          gone[#gone + 1] = positions[j]
+          out[i] = 'o'
+          owners[c] = true
+        else
+          out[i] = 's'
+        end
+        done[i] = true
+      end
+    end
+    if #ids > 0 then
+      bulk('XACK', { S, G }, ids)
+      bulk('ZREM', { K.dn }, gone)
+      bulk('HDEL', { K.err }, gone)
+    end
+  end
+end
+
+for i = 1, n do if not done[i] then
+  local kind, pos, c, ms, err = list[i][1], list[i][2], 'L' .. int(list[i][3]), math.ceil(list[i][4]), list[i][5]
   local stream, id = locate(pos)
   local owner, count = pending(stream, id)
   if owner ~= c then
-    out[i] = 'stale'
+    out[i] = 's'
   else
     local key = keyAt(pos)
     local ends = key and visibleAt(pos, key)
@@ -43,10 +107,10 @@ for i = 1, n do
       dirty[key] = true
     end
     owners[c] = true
-    out[i] = 'ok'
+    out[i] = 'o'
   end
-end
+end end
 for key in pairs(dirty) do recompute(key) end
 for c in pairs(owners) do dropIfEmpty(c) end
-return out
+return table.concat(out)
 `;
