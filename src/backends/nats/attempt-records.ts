@@ -18,13 +18,16 @@ export interface RecordTarget { stream: string; group: string; source: 'm' | 'r'
  * (a KV bucket in all but name). Written only on a nack or when a message is handed back with an
  * attempt count the delivery count would get wrong; read only for redelivered messages.
  */
+/** What the attempt records say of a delivery before this one: attempts counted, whether a record exists, the last failure. */
+export interface AttemptsBefore { attempts: number; lastError?: FailureInfo; recorded: boolean }
+
 export class AttemptRecords {
   private ready = false;
 
   constructor(private readonly api: JetStreamApi, private readonly topics: TopicStore, private readonly layout: Layout) {}
 
   /** Attempts already made before delivery number `delivered` of a message. */
-  async attemptsBefore(target: RecordTarget, delivered: number): Promise<{ attempts: number; lastError?: FailureInfo; recorded: boolean }> {
+  async attemptsBefore(target: RecordTarget, delivered: number): Promise<AttemptsBefore> {
     const record = delivered > 1 ? await this.read(target) : undefined;
     if (!record || record.delivered >= delivered) return { attempts: delivered - 1, recorded: record !== undefined };
     // Each server redelivery since the record is a lost lease: it counts.

@@ -1,13 +1,15 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { HeraldError } from '../../core/errors.js';
 import type { Delivery, FetchOptions, SettleOutcome, Settlement } from '../../log/types.js';
-import type { AttemptRecords, RecordTarget } from './attempt-records.js';
+import type { AttemptRecords, AttemptsBefore, RecordTarget } from './attempt-records.js';
 import type { GroupStore, StartSeq } from './group-store.js';
 import type { JetStreamApi } from './jetstream-api.js';
-import { HEADER, decodeStored, deliveryInfo, type Layout } from './layout.js';
-import { Fetching, LeaseBook, type Entry } from './lease-book.js';
+import { HEADER, decodeStored, deliveryInfo, type DeliveryInfo, type Layout } from './layout.js';
+import { Fetching, LeaseBook, type Arrival, type Entry } from './lease-book.js';
 import type { ResolvedNatsOptions } from './options.js';
 import { Puller, type LateAnswers } from './puller.js';
+
+const FIRST: AttemptsBefore = { attempts: 0, recorded: false };
 
 /**
  * Consumer groups as seen by this process: pulls from the group's consumers, leases in a
@@ -123,21 +125,32 @@ export class Deliveries {
   }
 
   private async arrive(book: LeaseBook, stream: string, arrivals: readonly (readonly ['m' | 'r', Msg])[], fetching: Fetching, max: number, now: number): Promise<void> {
-    const prepared = await Promise.all(arrivals.map(async ([source, msg]) => {
+    const prepared: Arrival[] = [];
+    const redelivered: Promise<Arrival>[] = [];
+    for (const [source, msg] of arrivals) {
       const info = deliveryInfo(msg.reply ?? '');
-      if (!info) return undefined;
-      const position = source === 'm' ? info.streamSeq : Number(msg.headers?.get(HEADER.position));
-      const target = this.target(stream, book.group, { source, seq: info.streamSeq });
-      const before = await this.records.attemptsBefore(target, info.delivered);
-      return {
-        position, source, seq: info.streamSeq, delivered: info.delivered, reply: msg.reply!,
-        stored: decodeStored(book.topic, position, msg, info.timestampNanos), payload: msg.data,
-        attempts: before.attempts, recorded: before.recorded, ...(before.lastError ? { lastError: before.lastError } : {}),
-      };
-    }));
+      if (!info) continue;
+      // A first delivery has no attempt record (one is written only once a delivery failed or was
+      // handed back): no lookup, and no promise per message on the hot path.
+      if (info.delivered === 1) prepared.push(this.arrival(book, stream, source, msg, info, FIRST));
+      else redelivered.push(this.records.attemptsBefore(this.target(stream, book.group, { source, seq: info.streamSeq }), info.delivered)
+        .then((before) => this.arrival(book, stream, source, msg, info, before)));
+    }
+    if (redelivered.length > 0) prepared.push(...await Promise.all(redelivered));
     // Redeliveries come in the order they were handed back: take them in position order.
-    const ordered = prepared.filter((a) => a !== undefined).sort((a, b) => (a.source === b.source ? a.position - b.position : a.source === 'r' ? -1 : 1));
-    for (const arrival of ordered) book.arrive(arrival, now, fetching, max);
+    prepared.sort((a, b) => (a.source === b.source ? a.position - b.position : a.source === 'r' ? -1 : 1));
+    for (const arrival of prepared) book.arrive(arrival, now, fetching, max);
+  }
+
+  private arrival(book: LeaseBook, stream: string, source: 'm' | 'r', msg: Msg, info: DeliveryInfo, before: AttemptsBefore): Arrival {
+    const position = source === 'm' ? info.streamSeq : Number(msg.headers?.get(HEADER.position));
+    const a: Arrival = {
+      position, source, seq: info.streamSeq, delivered: info.delivered, reply: msg.reply!,
+      stored: decodeStored(book.topic, position, msg, info.timestampNanos), payload: msg.data,
+      attempts: before.attempts, recorded: before.recorded,
+    };
+    if (before.lastError) a.lastError = before.lastError;
+    return a;
   }
 
   private async heartbeat(): Promise<void> {
