@@ -32,9 +32,11 @@ export function appendArgs(now: number, events: readonly CloudEvent[]): (string 
   return args;
 }
 
+/** The append script's answer: three values per event (position, appendedAt, duplicate 0|1). */
 export function receiptsOf(topic: string, events: readonly CloudEvent[], reply: unknown): AppendReceipt[] {
-  return (reply as [number, string, number][]).map(([position, at, duplicate], i) => ({
-    topic, id: events[i]!.id, position: Number(position), appendedAt: Number(at), duplicate: duplicate === 1,
+  const flat = reply as (number | string)[];
+  return events.map((event, i) => ({
+    topic, id: event.id, position: Number(flat[3 * i]), appendedAt: Number(flat[3 * i + 1]), duplicate: Number(flat[3 * i + 2]) === 1,
   }));
 }
 

@@ -2,8 +2,8 @@
  * Appends a batch atomically. ARGV: now, then per event: id, key ('' or '#' .. key), JSON.
  * Known ids (in the topic, or earlier in the batch) get their first receipt back and write
  * nothing. Reads come first and the XADDs before any other write, so a failure (the only one
- * possible is an id below the stream's top) leaves nothing behind. Returns per event
- * {position, appendedAt, duplicate 0|1}.
+ * possible is an id below the stream's top) leaves nothing behind. Returns, flat, per event:
+ * position, appendedAt, duplicate 0|1.
  */
 export const APPEND_LUA = String.raw`
 local now = clock(ARGV[1])
@@ -21,21 +21,23 @@ for i = 1, (#ARGV - 1) / 3 do
     local p = redis.call('HGET', IDS, id)
     if p then stored = redis.call('XRANGE', S, eid(p), eid(p))[1] end
   end
+  local r = 3 * i
   if known then
-    receipts[i] = { known, at, 1 }
+    receipts[r - 2], receipts[r - 1], receipts[r] = known, at, 1
   elseif stored then
-    receipts[i] = { posOf(stored[1]), fields(stored[2]).at, 1 }
+    receipts[r - 2], receipts[r - 1], receipts[r] = posOf(stored[1]), fields(stored[2]).at, 1
   else
     h = h + 1
     inBatch[id] = h
+    local sh = int(h)
     if key == '' then
-      redis.call('XADD', S, eid(h), 'at', at, 'id', id, 'e', json)
+      redis.call('XADD', S, sh .. '-0', 'at', at, 'id', id, 'e', json)
     else
-      redis.call('XADD', S, eid(h), 'at', at, 'id', id, 'k', string.sub(key, 2), 'e', json)
+      redis.call('XADD', S, sh .. '-0', 'at', at, 'id', id, 'k', string.sub(key, 2), 'e', json)
     end
-    idPairs[#idPairs + 1] = id
-    idPairs[#idPairs + 1] = int(h)
-    receipts[i] = { h, at, 0 }
+    local n = #idPairs
+    idPairs[n + 1], idPairs[n + 2] = id, sh
+    receipts[r - 2], receipts[r - 1], receipts[r] = h, at, 0
   end
 end
 if #idPairs > 0 then
