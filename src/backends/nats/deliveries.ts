@@ -2,6 +2,7 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { HeraldError } from '../../core/errors.js';
 import type { Delivery, FetchOptions, SettleOutcome, Settlement } from '../../log/types.js';
 import type { AttemptRecords, AttemptsBefore, RecordTarget } from './attempt-records.js';
+import type { GroupLocks } from './group-lock.js';
 import type { GroupStore, StartSeq } from './group-store.js';
 import type { JetStreamApi } from './jetstream-api.js';
 import { HEADER, decodeStored, deliveryInfo, type DeliveryInfo, type Layout } from './layout.js';
@@ -27,6 +28,8 @@ export class Deliveries {
   constructor(
     private readonly nc: NatsConnection, private readonly api: JetStreamApi, private readonly groups: GroupStore,
     private readonly records: AttemptRecords, private readonly layout: Layout, private readonly options: ResolvedNatsOptions,
+    /** Set for exclusive groups: a group's events are handed out only by the holder of its lock. */
+    private readonly locks?: GroupLocks,
   ) {
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(250, Math.floor(options.ackWaitMs / 3)));
     this.timer.unref();
@@ -35,6 +38,7 @@ export class Deliveries {
   async fetch(topic: string, stream: string, group: string, options: FetchOptions, start: () => Promise<StartSeq>): Promise<Delivery[]> {
     await this.groups.ensure(stream, group, start);
     return this.serially(`${stream}/${group}`, async () => {
+      if (this.locks && !(await this.exclusive(stream, topic, group))) return [];
       const book = this.book(stream, topic, group);
       const pullers = this.pullersOf(stream, topic, group);
       const now = Date.now();
@@ -53,8 +57,36 @@ export class Deliveries {
         if (arrivals.length === 0) break;
         await this.arrive(book, stream, arrivals, fetching, options.max, now);
       }
+      if (this.locks && !this.locks.holds(stream, group)) {
+        // The lock lapsed while pulling: nothing goes out; the server redelivers what is held.
+        this.forget(stream, group);
+        return [];
+      }
       return fetching.out.sort((a, b) => a.position - b.position);
     });
+  }
+
+  /**
+   * Exclusive groups: keeps or takes the group's lock; false while another process holds it. A
+   * process that takes a group over starts a new book behind a barrier at the consumer's
+   * delivered sequence (lease-book.ts), lifted once the consumer's ack floor reaches it.
+   */
+  private async exclusive(stream: string, topic: string, group: string): Promise<boolean> {
+    const locks = this.locks!;
+    const state = await locks.hold(stream, group);
+    if (state === 'other') return false;
+    if (state === 'lost') { this.forget(stream, group); return false; }
+    if (state === 'taken') {
+      this.forget(stream, group);
+      const info = await this.groups.info(stream, group);
+      if (info && info.delivered.stream_seq > info.ack_floor.stream_seq) this.book(stream, topic, group).barrier = info.delivered.stream_seq;
+    }
+    const book = this.book(stream, topic, group);
+    if (book.barrier > 0) {
+      const info = await this.groups.info(stream, group);
+      if (!info || info.ack_floor.stream_seq >= book.barrier) book.lift(Date.now());
+    }
+    return locks.holds(stream, group);
   }
 
   async settle(stream: string, group: string, settlements: readonly Settlement[]): Promise<SettleOutcome[]> {
@@ -115,13 +147,14 @@ export class Deliveries {
   }
 
 
-  /** Hands every held message back to the server at once, for other processes. */
+  /** Hands every held message back to the server at once, for other processes; then releases the groups' locks. */
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const id of [...this.pullers.keys()]) this.closePullers(id);
     const all = [...this.books.entries()].flatMap(([id, book]) => book.clear().map((e) => [id, e] as const));
     this.books.clear();
     await Promise.all(all.map(([id, e]) => this.handBack(id, e).catch(() => undefined)));
+    await Promise.all((this.locks?.heldGroups() ?? []).map(({ stream, group }) => this.locks!.release(stream, group)));
   }
 
   private async arrive(book: LeaseBook, stream: string, arrivals: readonly (readonly ['m' | 'r', Msg])[], fetching: Fetching, max: number, now: number): Promise<void> {
@@ -157,8 +190,13 @@ export class Deliveries {
     if (this.nc.isClosed()) return;
     const now = Date.now();
     for (const [id, book] of this.books) {
-      for (const e of book.idle(now, this.options.ackWaitMs)) await this.handBack(id, e).catch(() => undefined);
+      // Idle events go back for other processes; an exclusive group has none consuming.
+      if (!this.locks) for (const e of book.idle(now, this.options.ackWaitMs)) await this.handBack(id, e).catch(() => undefined);
       for (const e of book.entries()) this.nc.publish(e.reply, '+WPI');
+    }
+    for (const { stream, group } of this.locks?.heldGroups() ?? []) {
+      const state = await this.locks!.hold(stream, group).catch(() => 'held' as const);
+      if (state === 'lost') this.forget(stream, group);
     }
   }
 

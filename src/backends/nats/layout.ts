@@ -30,6 +30,9 @@ export class Layout {
   redriveSubject(stream: string, group: string): string { return `${this.prefix}.redrive.${stream}.${group}`; }
   redriveConsumer(stream: string, group: string): string { return `${stream}__${group}`; }
 
+  /** Exclusive groups' locks, one subject per group (group-lock.ts). */
+  get lockStream(): string { return `${this.prefix}__LOCKS`; }
+
   /** Attempt records (`max_msgs_per_subject: 1`), written only when a delivery fails or is handed over. */
   get recordStream(): string { return `${this.prefix}__ATTEMPTS`; }
   recordSubject(stream: string, group: string, source: 'm' | 'r', seq: number): string {

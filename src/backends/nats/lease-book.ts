@@ -47,7 +47,21 @@ export class LeaseBook {
   private readonly byPosition = new Map<number, Entry[]>();
   private readonly keyCounts = new Map<string, number>();
 
+  /**
+   * Exclusive groups, after this process took the group over: the consumer's delivered sequence
+   * then. Messages of the topic stream after it wait (parked) until the consumer's ack floor
+   * reaches it, i.e. until what the previous holder had out was redelivered here and settled:
+   * a key never goes on past an event the previous holder still held. 0: no barrier.
+   */
+  barrier = 0;
+
   constructor(readonly topic: string, readonly group: string) {}
+
+  /** The barrier is passed: what waited behind it becomes available (in position order, by key). */
+  lift(now: number): void {
+    this.barrier = 0;
+    for (const e of this.entries()) if (e.availableAt === Number.POSITIVE_INFINITY) e.availableAt = now;
+  }
 
   get size(): number {
     let n = 0;
@@ -87,6 +101,11 @@ export class LeaseBook {
     list.push(entry);
     this.byPosition.set(entry.position, list);
     if (entry.key !== undefined) this.keyCounts.set(entry.key, (this.keyCounts.get(entry.key) ?? 0) + 1);
+    if (this.barrier > 0 && entry.source === 'm' && entry.seq > this.barrier) {
+      entry.availableAt = Number.POSITIVE_INFINITY;
+      fetching.parked++;
+      return;
+    }
     const others = entry.key === undefined ? 0 : this.keyCounts.get(entry.key)! - 1;
     const heldElsewhere = entry.key !== undefined && others > (fetching.takenByKey.get(entry.key) ?? 0);
     if (heldElsewhere || fetching.out.length >= max) { fetching.parked++; return; }

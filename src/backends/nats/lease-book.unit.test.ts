@@ -65,6 +65,21 @@ describe('nats lease book', () => {
     assert.equal(g.parked, 1);
   });
 
+  it('behind a barrier (a group just taken over), later stream messages wait until it is lifted, then go in key order', () => {
+    const book = new LeaseBook('t', 'g');
+    book.barrier = 2;
+    const f = book.takeAvailable(0, 10, 1, 1000);
+    for (const [p, k] of [[1, 'k'], [2, 'j'], [3, 'k'], [4, undefined]] as const) book.arrive(arrival(p, k), 0, f, 10);
+    assert.deepEqual(f.out.map((d) => d.position), [1, 2], 'the previous holder\'s events go out; 3 and 4 wait');
+    assert.equal(f.parked, 2);
+    assert.deepEqual(book.takeAvailable(10, 10, 2, 1000).out, [], 'still waiting');
+    assert.ok(!book.idle(1e9, 100).some((e) => e.position > 2), 'waiting ones are never idle');
+    book.lift(20);
+    assert.deepEqual(book.takeAvailable(30, 10, 3, 1000).out.map((d) => d.position), [4], 'key k waits for position 1, still leased');
+    assert.equal(book.settle({ kind: 'ack', position: 1, leaseId: 1 }, 40).outcome, 'ok');
+    assert.deepEqual(book.takeAvailable(50, 10, 4, 1000).out.map((d) => d.position), [3]);
+  });
+
   it('idle entries are handed back unless their key is busy here', () => {
     const book = new LeaseBook('t', 'g');
     const f = book.takeAvailable(0, 1, 1, 1000);
@@ -81,7 +96,7 @@ describe('nats options', () => {
     for (const [options, field] of [
       [{ prefix: 'a_b' }, 'prefix'], [{ replicas: 0 }, 'replicas'], [{ ackWaitMs: 10 }, 'ackWaitMs'], [{ servers: [] }, 'servers'],
       [{ duplicateWindowMs: 1.5 }, 'duplicateWindowMs'], [{ pass: '' }, 'pass'], [{ maxAckPending: 0 }, 'maxAckPending'],
-      [{ pingIntervalMs: 100 }, 'pingIntervalMs'], [{ maxPingOut: 0 }, 'maxPingOut'],
+      [{ pingIntervalMs: 100 }, 'pingIntervalMs'], [{ maxPingOut: 0 }, 'maxPingOut'], [{ exclusiveGroups: 'yes' as unknown as boolean }, 'exclusiveGroups'],
     ] as const) {
       assert.throws(() => resolveNatsOptions(options), (e: Error & { code?: string; details?: { field?: string } }) => e.code === 'HERALD_E_INVALID_ARGUMENT' && e.details?.field === field, field);
     }

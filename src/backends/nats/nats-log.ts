@@ -12,6 +12,7 @@ import { checkSettlements } from '../../log/validate.js';
 import { Appender } from './appender.js';
 import { AttemptRecords } from './attempt-records.js';
 import { Deliveries } from './deliveries.js';
+import { GroupLocks } from './group-lock.js';
 import { GroupStore, type ConsumerInfo } from './group-store.js';
 import { ERR, JetStreamApi, connectNats, isApiError } from './jetstream-api.js';
 import { Layout } from './layout.js';
@@ -54,7 +55,9 @@ export class NatsLog implements EventLog {
     this.groupStore = new GroupStore(this.api, this.topicStore, this.layout, options);
     this.appender = new Appender(this.api, this.topicStore, this.layout);
     this.records = new AttemptRecords(this.api, this.topicStore, this.layout);
-    this.deliveries = new Deliveries(nc, this.api, this.groupStore, this.records, this.layout, options);
+    const locks = options.exclusiveGroups ? new GroupLocks(this.api, this.topicStore, this.layout, options.ackWaitMs) : undefined;
+    this.capabilities.keyOrder = options.exclusiveGroups;
+    this.deliveries = new Deliveries(nc, this.api, this.groupStore, this.records, this.layout, options, locks);
     this.notifier = new AppendNotifier(nc, this.layout);
     nc.subscribe(this.layout.deletedTopics, { callback: (_error, msg) => { const topic = msg.string(); if (isTopicName(topic)) this.forgetTopic(topic); } });
   }

@@ -31,6 +31,13 @@ export interface NatsLogOptions {
   maxPingOut?: number;
   /** At most this many unacked messages per group on the server (`max_ack_pending`, default 10 000). */
   maxAckPending?: number;
+  /**
+   * Exclusive groups (default false): one process at a time consumes a group, the holder of the
+   * group's lock (a compare-and-set record on the server, group-lock.ts); the others stand by and
+   * take over within about `ackWaitMs` when it stops. This is what gives per-key order across
+   * processes (`capabilities.keyOrder`): JetStream 2.9 hands messages to whoever pulls.
+   */
+  exclusiveGroups?: boolean;
   user?: string;
   pass?: string;
   token?: string;
@@ -48,6 +55,7 @@ export interface ResolvedNatsOptions {
   pingIntervalMs: number;
   maxPingOut: number;
   maxAckPending: number;
+  exclusiveGroups: boolean;
   user: string | undefined;
   pass: string | undefined;
   token: string | undefined;
@@ -81,6 +89,11 @@ export function resolveNatsOptions(options: NatsLogOptions = {}): ResolvedNatsOp
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) throw invalidArgument(`${field} must be a non-empty string`, { field });
     return value;
   };
+  const flag = (field: 'exclusiveGroups'): boolean => {
+    const value = options[field] ?? false;
+    if (typeof value !== 'boolean') throw invalidArgument(`${field} must be true or false, got ${JSON.stringify(value)}`, { field });
+    return value;
+  };
   return {
     servers: list,
     prefix,
@@ -91,6 +104,7 @@ export function resolveNatsOptions(options: NatsLogOptions = {}): ResolvedNatsOp
     pingIntervalMs: int('pingIntervalMs', 5_000, 500, 600_000),
     maxPingOut: int('maxPingOut', 2, 1, 100),
     maxAckPending: int('maxAckPending', 10_000, 1, 1_000_000),
+    exclusiveGroups: flag('exclusiveGroups'),
     user: text('user'),
     pass: text('pass'),
     token: text('token'),
