@@ -68,8 +68,9 @@ export class Deliveries {
 
   /**
    * Exclusive groups: keeps or takes the group's lock; false while another process holds it. A
-   * process that takes a group over starts a new book behind a barrier at the consumer's
-   * delivered sequence (lease-book.ts), lifted once the consumer's ack floor reaches it.
+   * process that takes a group over while messages are pending on the server (held by the
+   * previous holder) starts a new book behind a barrier at the consumer's delivered sequence
+   * (lease-book.ts), lifted once every message pending on the server is one this book holds.
    */
   private async exclusive(stream: string, topic: string, group: string): Promise<boolean> {
     const locks = this.locks!;
@@ -79,12 +80,13 @@ export class Deliveries {
     if (state === 'taken') {
       this.forget(stream, group);
       const info = await this.groups.info(stream, group);
-      if (info && info.delivered.stream_seq > info.ack_floor.stream_seq) this.book(stream, topic, group).barrier = info.delivered.stream_seq;
+      if (info && info.num_ack_pending > 0) this.book(stream, topic, group).barrier = info.delivered.stream_seq;
     }
     const book = this.book(stream, topic, group);
     if (book.barrier > 0) {
+      // Every message pending on the server is one this book holds: the previous holder's are back.
       const info = await this.groups.info(stream, group);
-      if (!info || info.ack_floor.stream_seq >= book.barrier) book.lift(Date.now());
+      if (!info || info.num_ack_pending <= book.heldFromStream()) book.lift(Date.now());
     }
     return locks.holds(stream, group);
   }

@@ -49,13 +49,20 @@ export class LeaseBook {
 
   /**
    * Exclusive groups, after this process took the group over: the consumer's delivered sequence
-   * then. Messages of the topic stream after it wait (parked) until the consumer's ack floor
-   * reaches it, i.e. until what the previous holder had out was redelivered here and settled:
+   * then. Messages of the topic stream after it wait (parked) until what the previous holder had
+   * out has been redelivered into this book (deliveries.ts), where the key gate orders them first:
    * a key never goes on past an event the previous holder still held. 0: no barrier.
    */
   barrier = 0;
 
   constructor(readonly topic: string, readonly group: string) {}
+
+  /** How many messages of the topic stream (not the redrive one) this book holds. */
+  heldFromStream(): number {
+    const seqs = new Set<number>();
+    for (const e of this.entries()) if (e.source === 'm') seqs.add(e.seq);
+    return seqs.size;
+  }
 
   /** The barrier is passed: what waited behind it becomes available (in position order, by key). */
   lift(now: number): void {

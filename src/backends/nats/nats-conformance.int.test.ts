@@ -16,10 +16,10 @@ const fresh = (): string => {
   return last;
 };
 // One short ack wait: what a closed log handed back is redelivered at once anyway.
-const open = (prefix: string) => openNatsLog({ servers: SERVICE_URLS.nats, prefix, ackWaitMs: 5_000 });
+const open = (prefix: string, exclusiveGroups = false) => openNatsLog({ servers: SERVICE_URLS.nats, prefix, ackWaitMs: 5_000, exclusiveGroups });
 
 /**
- * nats declares no `keyOrder` (it holds within one process, not across processes); the key-order
+ * nats declares no `keyOrder` unless its groups are exclusive (it holds within one process, not across processes); the key-order
  * suite drives one log instance, so it checks the in-process guarantee when told to run.
  */
 const inProcessKeyOrder = (log: EventLog): EventLog => new Proxy(log, {
@@ -35,4 +35,8 @@ if (available) {
   runLogConformance({ name: 'nats', open: () => open(fresh()), reopen: () => open(last) });
   runRuntimeConformance({ name: 'nats', open: () => open(fresh()) });
   keyOrderSuite({ name: 'nats (one process)', open: async () => inProcessKeyOrder(await open(fresh())) });
+  // Exclusive groups declare keyOrder themselves; every suite again with the group lock in the path.
+  runLogConformance({ name: 'nats (exclusive groups)', open: () => open(fresh(), true), reopen: () => open(last, true) });
+  runRuntimeConformance({ name: 'nats (exclusive groups)', open: () => open(fresh(), true) });
+  keyOrderSuite({ name: 'nats (exclusive groups)', open: () => open(fresh(), true) });
 }
