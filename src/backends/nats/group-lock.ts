@@ -63,7 +63,9 @@ export class GroupLocks {
     const mine = this.held.get(id);
     if (mine) return this.renew(id, stream, group, mine, now);
     const last = await this.read(stream, group);
-    if (last && last.owner !== null) {
+    // Another's record is taken over only once seen unchanged for ttl; a released one, or this
+    // process's own (it fenced itself off, and nobody took the lock since), at once.
+    if (last && last.owner !== null && last.owner !== this.owner) {
       const seen = this.seen.get(id);
       if (!seen || seen.seq !== last.seq) {
         this.seen.set(id, { seq: last.seq, at: now });

@@ -10,7 +10,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { makeEvents } from '../../../test/conformance/helpers.js';
 import { requireService, SERVICE_URLS } from '../../../test/services.js';
 import type { Delivery, EventLog } from '../../log/types.js';
+import { GroupLocks } from './group-lock.js';
 import { openNatsLog } from './index.js';
+import { connectNats, JetStreamApi } from './jetstream-api.js';
+import { Layout } from './layout.js';
+import { resolveNatsOptions } from './options.js';
+import { TopicStore } from './topic-store.js';
 import type { NatsLog } from './nats-log.js';
 import { deleteStreams, uniquePrefix } from './test-helpers.js';
 
@@ -37,6 +42,40 @@ function assertKeyOrder(acked: readonly { key: string; position: number }[]): vo
 }
 
 describe('nats: exclusive groups', () => {
+  it('the lock: taken by one, refused to another until unchanged for ttl; the old holder fences itself off and learns it lost', async (t) => {
+    if (!(await requireService('nats', (m) => t.skip(m)))) return;
+    const prefix = uniquePrefix('l');
+    prefixes.push(prefix);
+    const options = resolveNatsOptions({ servers: SERVICE_URLS.nats, prefix });
+    const conns = [await connectNats(options), await connectNats(options)];
+    try {
+      const ttl = 1_500;
+      const [a, b] = conns.map((nc) => {
+        const api = new JetStreamApi(nc, 5_000);
+        const layout = new Layout(prefix);
+        return new GroupLocks(api, new TopicStore(api, layout, options), layout, ttl);
+      }) as [GroupLocks, GroupLocks];
+      assert.equal(await a.hold('s', 'g'), 'taken');
+      assert.equal(await a.hold('s', 'g'), 'held');
+      assert.equal(await b.hold('s', 'g'), 'other');
+      assert.ok(a.holds('s', 'g') && !b.holds('s', 'g'));
+      await sleep(ttl / 2);
+      assert.equal(await a.hold('s', 'g'), 'held', 'rewritten after ttl/3');
+      assert.equal(await b.hold('s', 'g'), 'other', 'b saw a new record: it waits again');
+      await sleep(ttl * 0.75);
+      assert.equal(a.holds('s', 'g'), false, 'a, not rewritten for 2/3 of ttl, hands out nothing');
+      assert.equal(await b.hold('s', 'g'), 'other', 'not yet ttl since b saw the record');
+      await sleep(ttl * 0.5);
+      assert.equal(await b.hold('s', 'g'), 'taken');
+      assert.equal(await a.hold('s', 'g'), 'lost');
+      assert.equal(await a.hold('s', 'g'), 'other');
+      await b.release('s', 'g');
+      assert.equal(await a.hold('s', 'g'), 'taken', 'a released lock is taken at once');
+    } finally {
+      await Promise.all(conns.map((nc) => nc.close()));
+    }
+  });
+
   it('declares keyOrder; one log hands out at a time; a closing holder hands over at once', async (t) => {
     if (!(await requireService('nats', (m) => t.skip(m)))) return;
     const prefix = uniquePrefix('x');
