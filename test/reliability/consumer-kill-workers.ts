@@ -26,6 +26,12 @@ export class Workers {
     return this.byTag.get(tag) ?? [];
   }
 
+  /** The slot whose worker now runs as process `pid`, if any. */
+  slotOf(pid: number): number | undefined {
+    const slot = this.slots.findIndex((c) => c?.pid === pid && c.exitCode === null && c.signalCode === null);
+    return slot < 0 ? undefined : slot;
+  }
+
   /** SIGKILL the worker in `slot` (by PID: only processes started here), then start another there. */
   async killAndRestart(slot: number): Promise<void> {
     const child = this.slots[slot];
