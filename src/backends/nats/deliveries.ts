@@ -24,6 +24,7 @@ export class Deliveries {
   private readonly queues = new Map<string, Promise<unknown>>();
   private leaseCounter = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly lockTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nc: NatsConnection, private readonly api: JetStreamApi, private readonly groups: GroupStore,
@@ -33,6 +34,11 @@ export class Deliveries {
   ) {
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(250, Math.floor(options.ackWaitMs / 3)));
     this.timer.unref();
+    if (locks) {
+      // Twice per rewrite period: a lock due at ttl/3 is rewritten before ttl/2, well inside 2·ttl/3.
+      this.lockTimer = setInterval(() => { void this.renewLocks(); }, Math.max(100, Math.floor(locks.ttlMs / 6)));
+      this.lockTimer.unref();
+    }
   }
 
   async fetch(topic: string, stream: string, group: string, options: FetchOptions, start: () => Promise<StartSeq>): Promise<Delivery[]> {
@@ -152,6 +158,7 @@ export class Deliveries {
   /** Hands every held message back to the server at once, for other processes; then releases the groups' locks. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.lockTimer);
     for (const id of [...this.pullers.keys()]) this.closePullers(id);
     const all = [...this.books.entries()].flatMap(([id, book]) => book.clear().map((e) => [id, e] as const));
     this.books.clear();
@@ -196,6 +203,10 @@ export class Deliveries {
       if (!this.locks) for (const e of book.idle(now, this.options.ackWaitMs)) await this.handBack(id, e).catch(() => undefined);
       for (const e of book.entries()) this.nc.publish(e.reply, '+WPI');
     }
+  }
+
+  /** Exclusive groups: keeps this process's locks rewritten while its subscriptions are busy (not fetching). */
+  private async renewLocks(): Promise<void> {
     for (const { stream, group } of this.locks?.heldGroups() ?? []) {
       const state = await this.locks!.hold(stream, group).catch(() => 'held' as const);
       if (state === 'lost') this.forget(stream, group);
