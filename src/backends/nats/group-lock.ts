@@ -115,6 +115,12 @@ export class GroupLocks {
     let seq: number | undefined;
     try {
       seq = await this.write(stream, group, mine.seq, this.owner);
+      if (seq === undefined) {
+        // A rewrite whose answer was lost (a connection dropped) may have been stored: if the
+        // record is still this process's, nobody took the lock since (a taker writes its own).
+        const last = await this.read(stream, group);
+        if (last?.owner === this.owner) seq = await this.write(stream, group, last.seq, this.owner);
+      }
     } catch (error) {
       if (now - mine.sentAt < (2 * this.ttlMs) / 3) return 'held'; // try again at the next call
       this.held.delete(id);
