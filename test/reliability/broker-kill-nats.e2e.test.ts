@@ -7,9 +7,3 @@ import { NatsBroker } from './brokers/nats.js';
 it('R10 nats: broker kill -9 + restart, 0 acked lost, 0 duplicates', { skip: haveBinary('nats-server'), timeout: 180_000 }, async (t) => {
   await brokerKillTest(t, await NatsBroker.create(), (url) => openNatsLog({ servers: url, prefix: 'r10' }));
 });
-
-// The group's lock lives on the killed server too: its holder must keep (or take back) the group
-// through the restarts, and the handover barrier must not stall the drain.
-it('R10 nats (exclusive groups): broker kill -9 + restart, 0 acked lost, 0 duplicates', { skip: haveBinary('nats-server'), timeout: 180_000 }, async (t) => {
-  await brokerKillTest(t, await NatsBroker.create(), (url) => openNatsLog({ servers: url, prefix: 'r10x', exclusiveGroups: true }));
-});
