@@ -156,6 +156,8 @@ export class KeyRing {
    * timestamp outside the window). One valid signature by an allowed key is enough.
    */
   verify(event: CloudEvent, options: VerifyOptions = {}): string {
+    // A parsed body may be any JSON value: anything but an object is no signed event.
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw bad('not an event: a signed event is a JSON object');
     const header = event[SIGNATURE_EXTENSION];
     const timestamp = timestampOf(event[TIMESTAMP_EXTENSION]);
     if (typeof header !== 'string' || header.length === 0) throw bad(`event ${event.id} is not signed (no ${SIGNATURE_EXTENSION})`);

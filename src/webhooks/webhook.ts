@@ -95,10 +95,12 @@ export class Webhook {
   async disable(reason: string): Promise<void> {
     if (this.current.state === 'disabled') return;
     this.current = { state: 'disabled', reason };
+    // The status as disabled now: `enable()` may run while the state is being recorded.
+    const status = this.status();
     const sub = this.sub;
     this.sub = undefined;
     await recordWebhookState(this.host, this.stateTopic, this.options.name, this.current);
-    this.options.onDisabled?.(this.status());
+    this.options.onDisabled?.(status);
     void sub?.close();
   }
 
