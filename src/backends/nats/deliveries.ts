@@ -83,16 +83,13 @@ export class Deliveries {
     const state = await locks.hold(stream, group);
     if (state === 'other') return false;
     if (state === 'lost') { this.forget(stream, group); return false; }
-    if (state === 'taken') {
-      this.forget(stream, group);
-      const info = await this.groups.info(stream, group);
-      if (info && info.num_ack_pending > 0) this.book(stream, topic, group).barrier = info.delivered.stream_seq;
-    }
+    if (state === 'taken') this.forget(stream, group);
     const book = this.book(stream, topic, group);
-    if (book.barrier > 0) {
-      // Every message pending on the server is one this book holds: the previous holder's are back.
+    if (state === 'taken' || book.barrier > 0) {
       const info = await this.groups.info(stream, group);
-      if (!info || info.num_ack_pending <= book.heldFromStream()) book.lift(Date.now());
+      if (state === 'taken' && info && info.num_ack_pending > 0) book.barrier = info.delivered.stream_seq;
+      // Every message pending on the server is one this book holds: the previous holder's are back.
+      if (book.barrier > 0 && (!info || info.num_ack_pending <= book.heldFromStream())) book.lift(Date.now());
     }
     return locks.holds(stream, group);
   }
