@@ -52,7 +52,11 @@ if fast then
     for _, e in ipairs(redis.call('XPENDING', S, G, eid(lo), eid(hi), hi - lo + 1, c)) do owned[e[1]] = true end
     local positions = {}
     for _, i in ipairs(items) do positions[#positions + 1] = int(list[i][2]) end
-    local keys = redis.call('HMGET', K.ik, unpack(positions))
+    local keys = {}
+    for from = 1, #positions, 1000 do -- at most 1000 a call (Lua's stack)
+      local part = redis.call('HMGET', K.ik, unpack(positions, from, math.min(from + 999, #positions)))
+      for j = 1, #part do keys[from + j - 1] = part[j] end
+    end
     local ids, gone = {}, {}
     for j, i in ipairs(items) do
       local id = eid(tonumber(positions[j]))
