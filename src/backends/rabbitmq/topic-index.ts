@@ -27,6 +27,10 @@ export class TopicIndex {
   private readonly entries = new Map<number, IndexEntry>();
   private readonly firstById = new Map<string, number>();
   private readonly cache = new Map<number, Buffer>();
+  /** Cached positions, oldest first from `cachedFrom`: evicting with `cache.keys().next()` walks
+   * over the deleted slots V8's Map keeps until it rehashes, which cost ~10% of an append's CPU. */
+  private cached: number[] = [];
+  private cachedFrom = 0;
   private readonly tagWaiters = new Map<string, { resolve: (position: number) => void; reject: (error: Error) => void }>();
   private reachWaiters: { position: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private failure: Error | undefined;
@@ -54,19 +58,28 @@ export class TopicIndex {
       this.firstById.set(incoming.id, position);
       this.head = position;
       this.liveCount++;
-      this.cache.set(position, incoming.body);
-      if (this.cache.size > this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
+      this.cacheBody(position, incoming.body);
     }
     if (incoming.tag !== undefined) {
       const waiter = this.tagWaiters.get(incoming.tag);
       if (waiter) { this.tagWaiters.delete(incoming.tag); waiter.resolve(position); }
     }
-    if (this.reachWaiters.length > 0) {
+    if (this.reachWaiters.length > 0 && this.reachWaiters.some((w) => w.position <= position)) {
       const ready = this.reachWaiters.filter((w) => w.position <= position);
       this.reachWaiters = this.reachWaiters.filter((w) => w.position > position);
       ready.forEach((w) => w.resolve());
     }
     if (!duplicate && this.listeners.size > 0) queueMicrotask(() => this.listeners.forEach((l) => l()));
+  }
+
+  private cacheBody(position: number, body: Buffer): void {
+    this.cache.set(position, body);
+    this.cached.push(position);
+    if (this.cached.length - this.cachedFrom > this.cacheLimit) this.cache.delete(this.cached[this.cachedFrom++]!);
+    if (this.cachedFrom >= 4096 && this.cachedFrom * 2 >= this.cached.length) {
+      this.cached = this.cached.slice(this.cachedFrom);
+      this.cachedFrom = 0;
+    }
   }
 
   entry(position: number): IndexEntry | undefined {
