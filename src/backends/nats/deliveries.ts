@@ -50,8 +50,15 @@ export class Deliveries {
       const now = Date.now();
       const fetching = book.takeAvailable(now, options.max, ++this.leaseCounter, now + options.leaseMs);
       let retried = false;
-      while (fetching.out.length < options.max && fetching.parked < options.max * 8) {
-        const want = options.max - fetching.out.length;
+      // What this process holds of a group stays bounded: arrivals whose key is busy here wait in
+      // the book, and a book grown to the consumer's max_ack_pending gets no answer to a pull (the
+      // server leaves it unanswered until our timeout; R10 with a backlog drained one batch per
+      // 10 s that way). Behind a takeover's barrier only max_ack_pending bounds it: the previous
+      // holder's messages must still come in.
+      const limit = book.barrier > 0 ? this.options.maxAckPending : Math.min(options.max * 8, this.options.maxAckPending);
+      let held = book.size;
+      while (fetching.out.length < options.max && fetching.parked < options.max * 8 && held < limit) {
+        const want = Math.min(options.max - fetching.out.length, limit - held);
         const [redrive, main] = await Promise.all([pullers.r.pull(want, this.api.timeoutMs), pullers.m.pull(want, this.api.timeoutMs)]);
         if ((!redrive.answered || !main.answered) && !retried) {
           // A consumer vanished (deleted by another process): recreate the group, once.
@@ -61,6 +68,7 @@ export class Deliveries {
         }
         const arrivals = [...redrive.messages.map((m) => ['r', m] as const), ...main.messages.map((m) => ['m', m] as const)];
         if (arrivals.length === 0) break;
+        held += arrivals.length;
         await this.arrive(book, stream, arrivals, fetching, options.max, now);
       }
       if (this.locks && !this.locks.holds(stream, group)) {

@@ -32,7 +32,7 @@ export interface NatsLogOptions {
   /** At most this many unacked messages per group on the server (`max_ack_pending`, default 10 000). */
   maxAckPending?: number;
   /**
-   * Exclusive groups (default false; experimental, see docs/backends/nats.md): one process at a time consumes a group, the holder of the
+   * Exclusive groups (default false; see docs/backends/nats.md): one process at a time consumes a group, the holder of the
    * group's lock (a compare-and-set record on the server, group-lock.ts); the others stand by and
    * take over within about `ackWaitMs` when it stops. This is what gives per-key order across
    * processes (`capabilities.keyOrder`): JetStream 2.9 hands messages to whoever pulls.
