@@ -68,7 +68,7 @@ export class Runner implements Subscription {
       if (outcome === 'stale' && settlement.kind === 'ack') { this.counts.stale++; this.options.observer?.staleAck?.(settlement.position); }
       if (outcome === 'stale' && settlement.kind !== 'ack') return;
       this.options.onError?.(error ?? new HeraldError('HERALD_E_STALE_LEASE', `${settlement.kind} of ${topic}#${settlement.position} came after its lease was lost`));
-    }, undefined, () => this.keysSettled());
+    }, undefined, () => this.keysSettled(), this.leaseMs);
     this.unlisten = log.onAppend(topic, () => this.wake());
     const renew = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
     renew.unref();
@@ -96,6 +96,7 @@ export class Runner implements Subscription {
   async close(options: { timeout?: Duration } = {}): Promise<void> {
     if (!this.stopping) {
       this.stopping = true;
+      this.buffer.stopRetrying();
       this.releaseQueued();
       this.fetcher.stop();
       const timeout = toMillis(options.timeout ?? 30_000, 'timeout');
