@@ -7,7 +7,7 @@ import type { FailureInfo, SettleOutcome, Settlement } from '../../log/types.js'
  * process that replays the stream computes the same leases, attempts and outcomes. The rules are
  * the reference backend's (src/log/memory): key gating at fetch time, fencing by lease id.
  */
-interface Row {
+export interface Row {
   position: number;
   key: string | undefined;
   attempt: number;
@@ -38,6 +38,12 @@ export interface Grant {
   event?: CloudEvent;
 }
 
+/** A group's state as a snapshot holds it (snapshots.ts): the rows in their table order. */
+export interface GroupSnapshot {
+  cursor: number;
+  rows: Row[];
+}
+
 export class GroupTable {
   private readonly inflight = new Map<number, Row>();
   private readonly keyCounts = new Map<string, number>();
@@ -57,6 +63,16 @@ export class GroupTable {
     const copy = new GroupTable(this.cursor);
     for (const row of this.inflight.values()) copy.addRow({ ...row });
     return copy;
+  }
+
+  snapshot(): GroupSnapshot {
+    return { cursor: this.cursor, rows: [...this.inflight.values()].map((row) => ({ ...row })) };
+  }
+
+  static restore(snapshot: GroupSnapshot): GroupTable {
+    const table = new GroupTable(snapshot.cursor);
+    for (const row of snapshot.rows) table.addRow({ ...row });
+    return table;
   }
 
   /** Could a fetch at `now` hand anything out? (A cheap test before a fetch is proposed.) */

@@ -11,13 +11,14 @@ export class Tags {
   }
 }
 
-export type Apply = (body: Buffer, offset: number) => unknown;
+/** Applies one message; `mine`: this process proposed it (and waits for the result). */
+export type Apply = (body: Buffer, offset: number, mine: boolean) => unknown;
 
 interface Waiter { resolve(result: unknown): void; reject(error: unknown): void; timer: NodeJS.Timeout }
 
 /**
- * A stream used as a replicated command log: every process tails it from the first offset and
- * applies each message in order; `propose` publishes a message and resolves with what applying
+ * A stream used as a replicated command log: every process tails it from the first offset (or
+ * from where a snapshot left off, snapshots.ts) and applies each message in order; `propose` publishes a message and resolves with what applying
  * it returned here, once the tail reached it (so the answer reflects everything ordered before it).
  */
 export class Journal {
@@ -27,10 +28,10 @@ export class Journal {
 
   private constructor(private readonly session: Session, readonly stream: string, private readonly tags: Tags, private readonly timeoutMs: number) {}
 
-  static async open(session: Session, stream: string, apply: (body: Buffer, offset: number) => unknown, tags: Tags, timeoutMs: number,
-    onError: (error: HeraldError) => void): Promise<Journal> {
+  static async open(session: Session, stream: string, apply: Apply, tags: Tags, timeoutMs: number,
+    onError: (error: HeraldError) => void, from: number | 'first' = 'first'): Promise<Journal> {
     const journal = new Journal(session, stream, tags, timeoutMs);
-    journal.consumer = await session.consume(stream, 'first', 1000, async (message, offset) => journal.receive(message, offset, apply), (error) => {
+    journal.consumer = await session.consume(stream, from, 1000, async (message, offset) => journal.receive(message, offset, apply), (error) => {
       journal.fail(error);
       onError(error);
     });
@@ -70,11 +71,10 @@ export class Journal {
   }
 
   private async receive(message: ConsumeMessage, offset: number, apply: Apply): Promise<void> {
-    const result = await apply(message.content, offset);
-    const tag = message.properties.headers?.['herald-tag'];
-    if (typeof tag !== 'string') return;
-    const waiter = this.waiters.get(tag);
-    if (!waiter) return;
+    const tag: unknown = message.properties.headers?.['herald-tag'];
+    const waiter = typeof tag === 'string' ? this.waiters.get(tag) : undefined;
+    const result = await apply(message.content, offset, waiter !== undefined);
+    if (!waiter || typeof tag !== 'string') return;
     this.waiters.delete(tag);
     clearTimeout(waiter.timer);
     waiter.resolve(result);

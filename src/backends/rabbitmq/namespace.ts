@@ -3,10 +3,10 @@ import { Catalog, catalogStream } from './catalog.js';
 import { Tags } from './journal.js';
 import { resolveOptions } from './options.js';
 import { Session } from './session.js';
-import { controlStream, dataStream } from './topic-replica.js';
+import { topicStreams } from './topic-replica.js';
 
 /**
- * Deletes every stream of a namespace (`prefix`): each topic's data and control streams, then
+ * Deletes every stream of a namespace (`prefix`): each topic's data, control and snapshot streams, then
  * the catalogue. Everything in it is gone; logs still open on it fail. For tests and teardown.
  */
 export async function dropRabbitNamespace(options: { url: string; prefix: string; timeoutMs?: number }): Promise<void> {
@@ -19,8 +19,7 @@ export async function dropRabbitNamespace(options: { url: string; prefix: string
     // Every generation of every name: a delete that stopped half-way may have left its streams.
     for (const topic of catalog.names()) {
       for (let generation = 0; generation <= catalog.generation(topic); generation++) {
-        await session.deleteStream(dataStream(resolved.prefix, topic, generation));
-        await session.deleteStream(controlStream(resolved.prefix, topic, generation));
+        for (const stream of topicStreams(resolved.prefix, topic, generation)) await session.deleteStream(stream);
       }
     }
     await session.deleteStream(catalogStream(resolved.prefix));

@@ -35,6 +35,11 @@ export interface RabbitLogOptions {
    * publish or a slow stream read does not trip it. A `heartbeat` parameter in `url` wins.
    */
   heartbeatSeconds?: number;
+  /**
+   * A snapshot of each topic's group state every this many control records (default 10,000):
+   * opening a topic replays its control stream from the latest snapshot, not from the start.
+   */
+  snapshotEvery?: number;
 }
 
 export interface ResolvedOptions {
@@ -46,6 +51,7 @@ export interface ResolvedOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   heartbeatSeconds: number;
+  snapshotEvery: number;
 }
 
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
@@ -96,5 +102,6 @@ export function resolveOptions(options: RabbitLogOptions): ResolvedOptions {
     timeoutMs,
     connectTimeoutMs: positiveInt(options.connectTimeoutMs, 'connectTimeoutMs', Math.min(10_000, timeoutMs)),
     heartbeatSeconds: heartbeat(options.heartbeatSeconds),
+    snapshotEvery: positiveInt(options.snapshotEvery, 'snapshotEvery', 10_000),
   };
 }

@@ -16,7 +16,7 @@ import { Tags } from './journal.js';
 import { resolveOptions, type RabbitLogOptions, type ResolvedOptions } from './options.js';
 import { Session } from './session.js';
 import { storedEvents, toDeliveries } from './topic-reads.js';
-import { controlStream, dataStream, TopicReplica, type ReplicaContext } from './topic-replica.js';
+import { topicStreams, TopicReplica, type ReplicaContext } from './topic-replica.js';
 
 /**
  * herald's EventLog on RabbitMQ streams (see docs/backends/rabbitmq.md): each topic is a data
@@ -56,7 +56,7 @@ export class RabbitLog implements EventLog {
       return {
         session, catalog, ctx: {
           session, tags, clock: resolved.clock ?? systemClock, prefix: resolved.prefix,
-          streamArguments: resolved.streamArguments, cacheEvents: resolved.cacheEvents, timeoutMs: resolved.timeoutMs,
+          streamArguments: resolved.streamArguments, cacheEvents: resolved.cacheEvents, timeoutMs: resolved.timeoutMs, snapshotEvery: resolved.snapshotEvery,
         },
       };
     } catch (error) {
@@ -232,7 +232,7 @@ export class RabbitLog implements EventLog {
       closedHere = false; // closed already: by another process now, or by a delete that stopped half-way
     }
     await this.catalog.remove(topic, generation);
-    for (const stream of [dataStream(this.options.prefix, topic, generation), controlStream(this.options.prefix, topic, generation)]) {
+    for (const stream of topicStreams(this.options.prefix, topic, generation)) {
       await this.session.deleteStream(stream);
     }
     return closedHere;

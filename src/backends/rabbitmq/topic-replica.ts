@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import type { AppendReceipt } from '../../log/types.js';
 import { decodeCommand, encodeCommand, type Command } from './commands.js';
 import { HeadAnnouncer } from './head-announcer.js';
+import { encodeSnapshot, latestSnapshot } from './snapshots.js';
 import { closedError, topicDeleted } from './errors.js';
 import { Journal, type Tags } from './journal.js';
 import type { Session, StreamConsumer } from './session.js';
@@ -19,12 +20,18 @@ export interface ReplicaContext {
   streamArguments: Record<string, unknown>;
   cacheEvents: number;
   timeoutMs: number;
+  /** A snapshot of the state every this many control offsets (snapshots.ts). */
+  snapshotEvery: number;
 }
 
 /** A topic's streams; a topic made again after a delete gets new ones (its generation, catalog.ts). */
 const generationSuffix = (generation: number): string => (generation === 0 ? '' : `@${generation}`);
 export const dataStream = (prefix: string, topic: string, generation = 0): string => `${prefix}.data.${topic}${generationSuffix(generation)}`;
 export const controlStream = (prefix: string, topic: string, generation = 0): string => `${prefix}.ctl.${topic}${generationSuffix(generation)}`;
+export const snapshotStream = (prefix: string, topic: string, generation = 0): string => `${prefix}.snap.${topic}${generationSuffix(generation)}`;
+/** Every stream of one generation of a topic (what deleting it removes). */
+export const topicStreams = (prefix: string, topic: string, generation = 0): string[] =>
+  [dataStream(prefix, topic, generation), controlStream(prefix, topic, generation), snapshotStream(prefix, topic, generation)];
 
 /** What applying any command after `closed` returns: its proposer fails with topicDeleted. */
 const AFTER_CLOSE = Symbol('closed');
@@ -38,6 +45,9 @@ export class TopicReplica {
   readonly index: TopicIndex;
   readonly state: TopicState;
   readonly data: string;
+  private readonly snapshots: string;
+  /** The control offset of the snapshot this replica started from (undefined: it replayed from the first offset). */
+  startedAfter: number | undefined;
   private dataConsumer: StreamConsumer | undefined;
   private control: Journal | undefined;
   failure: HeraldError | undefined;
@@ -50,6 +60,7 @@ export class TopicReplica {
     this.index = new TopicIndex(ctx.cacheEvents);
     this.state = new TopicState(this.index);
     this.data = dataStream(ctx.prefix, topic, generation);
+    this.snapshots = snapshotStream(ctx.prefix, topic, generation);
     this.announcer = new HeadAnnouncer((head) => this.propose({ k: 'announce', head }), () => this.state.announcedHead);
   }
 
@@ -64,7 +75,11 @@ export class TopicReplica {
     replica.unlisten = ctx.session.onFailure(onError);
     try {
       replica.dataConsumer = await ctx.session.consume(replica.data, 'first', 1000, (m, offset) => replica.index.add(offset + 1, incoming(m)), onError);
-      replica.control = await Journal.open(ctx.session, control, (body, offset) => replica.apply(body, offset), ctx.tags, ctx.timeoutMs, onError);
+      const snapshot = await latestSnapshot(ctx.session, replica.snapshots, ctx.tags, ctx.timeoutMs);
+      if (snapshot) replica.state.restore(snapshot.state);
+      replica.startedAfter = snapshot?.upTo;
+      replica.control = await Journal.open(ctx.session, control, (body, offset, mine) => replica.apply(body, offset, mine), ctx.tags, ctx.timeoutMs, onError,
+        snapshot ? snapshot.upTo + 1 : 'first');
       await replica.propose({ k: 'sync' });
     } catch (error) {
       await replica.stop();
@@ -138,7 +153,7 @@ export class TopicReplica {
     await this.dataConsumer?.stop();
   }
 
-  private async apply(body: Buffer, offset: number): Promise<unknown> {
+  private async apply(body: Buffer, offset: number, mine: boolean): Promise<unknown> {
     const command = decodeCommand(body);
     if (!command) return undefined;
     // The control stream orders the delete against everything else: what came before it happened
@@ -153,7 +168,18 @@ export class TopicReplica {
       return true;
     }
     if (command.k !== 'announce') await this.index.reached(Math.max(this.state.announcedHead, command.k === 'fetch' ? command.head : 0));
-    return this.state.apply(command, offset);
+    const result = this.state.apply(command, offset);
+    if (mine && (offset + 1) % this.ctx.snapshotEvery === 0) this.saveSnapshot(offset);
+    return result;
+  }
+
+  /**
+   * Writes the state as of `offset` (just applied) to the snapshot stream, in the background: a
+   * write that fails costs only a longer replay at the next open, from the snapshot before it.
+   */
+  private saveSnapshot(offset: number): void {
+    const body = encodeSnapshot({ upTo: offset, state: this.state.snapshot() });
+    void this.ctx.session.publish(this.snapshots, body, { 'herald-tag': this.ctx.tags.next() }).catch(() => undefined);
   }
 }
 

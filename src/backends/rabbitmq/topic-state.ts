@@ -1,8 +1,19 @@
 import { resolveStart, searchByTime } from '../../log/start.js';
 import type { GroupInfo, Retention } from '../../log/types.js';
 import type { Command, WireStart } from './commands.js';
-import { GroupTable, type TopicView } from './group-table.js';
+import { GroupTable, type GroupSnapshot, type TopicView } from './group-table.js';
 import type { IndexEntry, TopicIndex } from './topic-index.js';
+
+/** Everything a TopicState holds, as JSON-safe data (snapshots.ts). */
+export interface StateSnapshot {
+  groups: [string, GroupSnapshot][];
+  retention: Retention;
+  announcedHead: number;
+  floor: number;
+  kept: number[];
+  deleted: number[];
+  goneCount: number;
+}
 
 /**
  * A topic's groups, retention and deletions as of some point of its control stream. `apply`
@@ -21,6 +32,32 @@ export class TopicState {
   private goneCount = 0;
 
   constructor(private readonly index: TopicIndex) {}
+
+  snapshot(): StateSnapshot {
+    return {
+      groups: [...this.groups].map(([name, group]) => [name, group.snapshot()]),
+      retention: { ...this.retention },
+      announcedHead: this.announcedHead,
+      floor: this.floor,
+      kept: [...this.kept],
+      deleted: [...this.deleted],
+      goneCount: this.goneCount,
+    };
+  }
+
+  /** Becomes the state a snapshot recorded (at open, before the commands after it are applied). */
+  restore(snapshot: StateSnapshot): void {
+    this.groups.clear();
+    for (const [name, group] of snapshot.groups) this.groups.set(name, GroupTable.restore(group));
+    this.retention = { ...snapshot.retention };
+    this.announcedHead = snapshot.announcedHead;
+    this.floor = snapshot.floor;
+    this.kept.clear();
+    for (const p of snapshot.kept) this.kept.add(p);
+    this.deleted.clear();
+    for (const p of snapshot.deleted) this.deleted.add(p);
+    this.goneCount = snapshot.goneCount;
+  }
 
   /** The topic as a group sees it when it may take positions up to `head`. */
   viewAt(head: number): TopicView {
