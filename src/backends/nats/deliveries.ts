@@ -13,6 +13,14 @@ import { Puller, type LateAnswers } from './puller.js';
 const FIRST: AttemptsBefore = { attempts: 0, recorded: false };
 
 /**
+ * How long a fetch waits for the answer to a `no_wait` pull. The server answers one at once,
+ * except when the group is at its max_ack_pending (several processes holding events of busy
+ * keys): then not at all. Waiting the whole request timeout there stalled each fetch 5 s; a pull
+ * answered later is not lost (puller.ts keeps listening and hands it to the next fetch).
+ */
+const PULL_WAIT_MS = 1_000;
+
+/**
  * Consumer groups as seen by this process: pulls from the group's consumers, leases in a
  * LeaseBook per group, acks on the server (confirmed), heartbeats (`+WPI`) for what it holds so
  * the server redelivers only after a crash, and hands back (`-NAK`) what nobody here takes.
@@ -59,7 +67,8 @@ export class Deliveries {
       let held = book.size;
       while (fetching.out.length < options.max && fetching.parked < options.max * 8 && held < limit) {
         const want = Math.min(options.max - fetching.out.length, limit - held);
-        const [redrive, main] = await Promise.all([pullers.r.pull(want, this.api.timeoutMs), pullers.m.pull(want, this.api.timeoutMs)]);
+        const wait = Math.min(PULL_WAIT_MS, this.api.timeoutMs);
+        const [redrive, main] = await Promise.all([pullers.r.pull(want, wait), pullers.m.pull(want, wait)]);
         if ((!redrive.answered || !main.answered) && !retried) {
           // A consumer vanished (deleted by another process): recreate the group, once.
           retried = true;

@@ -73,4 +73,28 @@ describe('nats: what a process holds of a group is bounded', () => {
       await log.close();
     }
   });
+
+  it('two processes on a group at its max_ack_pending: a fetch that gets no answer to its pull returns without waiting the request timeout', { timeout: 15_000 }, async (t) => {
+    if (!(await requireService('nats', (m) => t.skip(m)))) return;
+    const prefix = uniquePrefix('hp');
+    prefixes.push(prefix);
+    // Each holds at most 8 × max = 80 of the group, so together they can reach max_ack_pending (100).
+    const options = { servers: SERVICE_URLS.nats, prefix, maxAckPending: 100, requestTimeoutMs: 30_000 };
+    const [a, b] = [await openNatsLog(options), await openNatsLog(options)];
+    try {
+      await a.append(TOPIC, makeEvents(500, { key: (n) => `k${n % 2}` }));
+      const held = await a.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000, from: 'earliest' });
+      assert.equal(held.length, 10);
+      for (let i = 0; i < 3; i++) await a.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 });
+      const fromB: Delivery[] = [];
+      for (let i = 0; i < 3; i++) fromB.push(...await b.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 }));
+      assert.equal(await ackPending(prefix), 100, 'the group is at its max_ack_pending');
+      // Unanswered, it would wait requestTimeoutMs (30 s), past this test's limit.
+      const started = Date.now();
+      await b.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 });
+      t.diagnostic(`a fetch on a group at max_ack_pending took ${Date.now() - started} ms`);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });
