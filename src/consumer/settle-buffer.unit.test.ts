@@ -43,10 +43,8 @@ describe('SettleBuffer', () => {
 
   it('gives up once retryForMs has passed (the lease would be gone anyway)', async () => {
     const { buffer, calls, reports } = harness(Array.from({ length: 100 }, () => down), 300);
-    const started = Date.now();
     assert.equal(await buffer.add(ack(1)), 'failed');
-    assert.ok(Date.now() - started < 2_000, 'bounded by retryForMs');
-    assert.ok(calls.length >= 2 && calls.length < 100, `${calls.length} calls`);
+    assert.ok(calls.length >= 2 && calls.length < 100, `${calls.length} calls: retried, then gave up`);
     assert.equal(reports.length, 1);
   });
 

@@ -18,8 +18,9 @@ interface Waiter { resolve(result: unknown): void; reject(error: unknown): void;
 
 /**
  * A stream used as a replicated command log: every process tails it from the first offset (or
- * from where a snapshot left off, snapshots.ts) and applies each message in order; `propose` publishes a message and resolves with what applying
- * it returned here, once the tail reached it (so the answer reflects everything ordered before it).
+ * from where a snapshot left off, snapshots.ts) and applies each message in order; `propose`
+ * publishes a message and resolves with what applying it returned here, once the tail reached it
+ * (so the answer reflects everything ordered before it).
  */
 export class Journal {
   private readonly waiters = new Map<string, Waiter>();
