@@ -6,6 +6,7 @@ import type { GroupLocks } from './group-lock.js';
 import type { GroupStore, StartSeq } from './group-store.js';
 import type { JetStreamApi } from './jetstream-api.js';
 import { HEADER, decodeStored, deliveryInfo, type DeliveryInfo, type Layout } from './layout.js';
+import { headerValue } from './msg-headers.js';
 import { Fetching, LeaseBook, type Arrival, type Entry } from './lease-book.js';
 import type { ResolvedNatsOptions } from './options.js';
 import { Puller, type LateAnswers } from './puller.js';
@@ -199,7 +200,7 @@ export class Deliveries {
   }
 
   private arrival(book: LeaseBook, stream: string, source: 'm' | 'r', msg: Msg, info: DeliveryInfo, before: AttemptsBefore): Arrival {
-    const position = source === 'm' ? info.streamSeq : Number(msg.headers?.get(HEADER.position));
+    const position = source === 'm' ? info.streamSeq : Number(headerValue(msg, HEADER.position));
     const a: Arrival = {
       position, source, seq: info.streamSeq, delivered: info.delivered, reply: msg.reply!,
       stored: decodeStored(book.topic, position, msg, info.timestampNanos), payload: msg.data,

@@ -1,6 +1,7 @@
 import { headers, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import type { CloudEvent } from '../../core/envelope.js';
 import { invalidArgument } from '../../core/errors.js';
+import { headerValue } from './msg-headers.js';
 import type { StoredEvent } from '../../log/types.js';
 
 export const HEADER = { msgId: 'Nats-Msg-Id', appendedAt: 'Herald-Appended-At', position: 'Herald-Position' } as const;
@@ -53,9 +54,9 @@ export function encodeEvent(event: CloudEvent, appendedAt: number): { data: Uint
 
 /** The append time herald stamped, or the server's time stamp for a message written by another client. */
 export function appendedAtOf(msg: Msg, serverTimeNanos?: number): number {
-  const stamped = Number(msg.headers?.get(HEADER.appendedAt));
+  const stamped = Number(headerValue(msg, HEADER.appendedAt));
   if (Number.isFinite(stamped) && stamped > 0) return stamped;
-  const header = msg.headers?.get('Nats-Time-Stamp');
+  const header = headerValue(msg, 'Nats-Time-Stamp');
   if (header) return Date.parse(header);
   return serverTimeNanos === undefined ? 0 : Math.floor(serverTimeNanos / 1e6);
 }

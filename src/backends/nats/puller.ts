@@ -1,4 +1,5 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { statusOf } from './msg-headers.js';
 
 export interface Pulled {
   messages: Msg[];
@@ -54,11 +55,12 @@ export class Puller {
           answered = true;
           if (late) {
             // The batch of a pull that gave up: its status or its last message ends it.
-            if (!msg.headers?.code && msg.reply) this.late!.onLate(msg);
-            if (msg.headers?.code || messages.length + ++lateCount >= batch) this.drop(sub);
+            const status = statusOf(msg);
+            if (!status && msg.reply) this.late!.onLate(msg);
+            if (status || messages.length + ++lateCount >= batch) this.drop(sub);
             return;
           }
-          if (msg.headers?.code) { finish(false); return; }
+          if (statusOf(msg)) { finish(false); return; }
           messages.push(msg);
           if (messages.length >= batch) finish(false);
         },
