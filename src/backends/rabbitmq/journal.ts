@@ -32,7 +32,12 @@ export class Journal {
   static async open(session: Session, stream: string, apply: Apply, tags: Tags, timeoutMs: number,
     onError: (error: HeraldError) => void, from: number | 'first' = 'first'): Promise<Journal> {
     const journal = new Journal(session, stream, tags, timeoutMs);
-    journal.consumer = await session.consume(stream, from, 1000, async (message, offset) => journal.receive(message, offset, apply), (error) => {
+    // Streams store messages in chunks and a consumer may be started at the chunk holding `from`
+    // (3.10 filters those before it; this does not rely on that): never apply one twice.
+    const first = from === 'first' ? 0 : from;
+    journal.consumer = await session.consume(stream, from, 1000, async (message, offset) => {
+      if (offset >= first) await journal.receive(message, offset, apply);
+    }, (error) => {
       journal.fail(error);
       onError(error);
     });
