@@ -20,6 +20,7 @@ describe('rabbitmq options', () => {
     const r = resolveOptions({ url, streamRetention: { maxAge: '7D', maxLengthBytes: 1_000_000 } });
     assert.equal(r.prefix, 'herald');
     assert.equal(r.cacheEvents, 10_000);
+    assert.equal(r.snapshotEvery, 10_000);
     assert.equal(r.timeoutMs, 30_000);
     assert.equal(r.connectTimeoutMs, 10_000);
     assert.equal(resolveOptions({ url, timeoutMs: 4000 }).connectTimeoutMs, 4000, 'never above timeoutMs by default');
@@ -38,6 +39,7 @@ describe('rabbitmq options', () => {
     rejects({ url, streamRetention: { maxAge: '7 days' } }, 'streamRetention.maxAge');
     rejects({ url, streamRetention: { maxLengthBytes: 0 } }, 'streamRetention.maxLengthBytes');
     rejects({ url, cacheEvents: 0 }, 'cacheEvents');
+    for (const snapshotEvery of [0, 2.5, '100']) rejects({ url, snapshotEvery }, 'snapshotEvery');
     rejects({ url, timeoutMs: 1.5 }, 'timeoutMs');
     rejects({ url, connectTimeoutMs: 0 }, 'connectTimeoutMs');
     for (const heartbeatSeconds of [0, 1.5, '5', 601]) rejects({ url, heartbeatSeconds }, 'heartbeatSeconds');
