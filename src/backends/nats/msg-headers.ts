@@ -12,13 +12,21 @@ import type { Msg } from '@nats-io/transport-node';
 interface RawMsg { _rdata?: unknown; _msg?: { hdr?: unknown } }
 
 const decoder = new TextDecoder();
+const STATUS_AT = 'NATS/1.0'.length;
+const SPACE = 0x20;
 
-/** The header block as text; undefined when the message has none; null when it cannot be read here. */
-function headerBlock(msg: Msg): string | undefined | null {
+/** The header block's bytes; undefined when the message has none; null when they cannot be read here. */
+function headerBytes(msg: Msg): Uint8Array | undefined | null {
   const raw = msg as unknown as RawMsg;
   const hdr = raw._msg?.hdr;
   if (typeof hdr !== 'number' || !(raw._rdata instanceof Uint8Array)) return null;
-  return hdr > 0 ? decoder.decode(raw._rdata.subarray(0, hdr)) : undefined;
+  return hdr > 0 ? raw._rdata.subarray(0, hdr) : undefined;
+}
+
+/** The header block as text; undefined when the message has none; null when it cannot be read here. */
+function headerBlock(msg: Msg): string | undefined | null {
+  const bytes = headerBytes(msg);
+  return bytes ? decoder.decode(bytes) : bytes;
 }
 
 /** Whether this message's headers are read from its header block (not through `msg.headers`). */
@@ -40,9 +48,11 @@ export function headerValue(msg: Msg, name: string): string | undefined {
 
 /** A status message's code (`NATS/1.0 404 No Messages` → 404); 0 for a message that carries data. */
 export function statusOf(msg: Msg): number {
-  const block = headerBlock(msg);
-  if (block === null) return msg.headers?.code ?? 0;
-  if (block === undefined) return 0;
+  const bytes = headerBytes(msg);
+  if (bytes === null) return msg.headers?.code ?? 0;
+  // `NATS/1.0\r\n` opens a message's headers, `NATS/1.0 404 ...` a status: only then decode.
+  if (bytes === undefined || bytes[STATUS_AT] !== SPACE) return 0;
+  const block = decoder.decode(bytes);
   const eol = block.indexOf('\r\n');
   const first = eol < 0 ? block : block.slice(0, eol);
   const code = Number.parseInt(first.slice('NATS/1.0'.length), 10);

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { makeEvents } from '../../../test/conformance/helpers.js';
 import { requireService, SERVICE_URLS } from '../../../test/services.js';
-import type { Delivery } from '../../log/types.js';
+import type { Delivery, EventLog } from '../../log/types.js';
 import { openNatsLog } from './index.js';
 import { Layout } from './layout.js';
 import { deleteStreams, uniquePrefix } from './test-helpers.js';
@@ -22,6 +22,9 @@ const GROUP = 'g';
 const acks = (ds: readonly Delivery[]) => ds.map((d) => ({ kind: 'ack' as const, position: d.position, leaseId: d.leaseId }));
 const positions = (ds: readonly Delivery[]): number[] => ds.map((d) => d.position);
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+/** A fetch of at most 10 with a long lease (the first one starts the group at the earliest event). */
+const next = (log: EventLog, first = false): Promise<Delivery[]> =>
+  log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000, ...(first ? { from: 'earliest' as const } : {}) });
 
 /** The group's unacked messages as the server counts them. */
 async function ackPending(prefix: string): Promise<number> {
@@ -42,14 +45,14 @@ describe('nats: what a process holds of a group is bounded', () => {
     const log = await openNatsLog({ servers: SERVICE_URLS.nats, prefix });
     try {
       await log.append(TOPIC, makeEvents(2_000, { key: () => 'k' }));
-      const first = await log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000, from: 'earliest' });
+      const first = await next(log, true);
       assert.deepEqual(positions(first), range(1, 10));
-      for (let i = 0; i < 20; i++) assert.deepEqual(await log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 }), [], 'the key is busy');
+      for (let i = 0; i < 20; i++) assert.deepEqual(await next(log), [], 'the key is busy');
       // Unbounded, each of the 20 fetches pulled 80 more: 1,610 pending.
       const pending = await ackPending(prefix);
       assert.ok(pending <= 80, `${pending} messages pending on the server, at most 8 × max expected`);
       assert.deepEqual(await log.settle(TOPIC, GROUP, acks(first)), first.map(() => 'ok'));
-      assert.deepEqual(positions(await log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 })), range(11, 10));
+      assert.deepEqual(positions(await next(log)), range(11, 10));
     } finally {
       await log.close();
     }
@@ -63,12 +66,12 @@ describe('nats: what a process holds of a group is bounded', () => {
     const log = await openNatsLog({ servers: SERVICE_URLS.nats, prefix, maxAckPending: 50, requestTimeoutMs: 30_000 });
     try {
       await log.append(TOPIC, makeEvents(500, { key: () => 'k' }));
-      const first = await log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000, from: 'earliest' });
+      const first = await next(log, true);
       assert.deepEqual(positions(first), range(1, 10));
-      for (let i = 0; i < 5; i++) assert.deepEqual(await log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 }), []);
+      for (let i = 0; i < 5; i++) assert.deepEqual(await next(log), []);
       assert.equal(await ackPending(prefix), 50);
       await log.settle(TOPIC, GROUP, acks(first));
-      assert.deepEqual(positions(await log.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 })), range(11, 10));
+      assert.deepEqual(positions(await next(log)), range(11, 10));
     } finally {
       await log.close();
     }
@@ -83,15 +86,15 @@ describe('nats: what a process holds of a group is bounded', () => {
     const [a, b] = [await openNatsLog(options), await openNatsLog(options)];
     try {
       await a.append(TOPIC, makeEvents(500, { key: (n) => `k${n % 2}` }));
-      const held = await a.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000, from: 'earliest' });
+      const held = await next(a, true);
       assert.equal(held.length, 10);
-      for (let i = 0; i < 3; i++) await a.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 });
+      for (let i = 0; i < 3; i++) await next(a);
       const fromB: Delivery[] = [];
-      for (let i = 0; i < 3; i++) fromB.push(...await b.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 }));
+      for (let i = 0; i < 3; i++) fromB.push(...await next(b));
       assert.equal(await ackPending(prefix), 100, 'the group is at its max_ack_pending');
       // Unanswered, it would wait requestTimeoutMs (30 s), past this test's limit.
       const started = Date.now();
-      await b.fetch(TOPIC, GROUP, { max: 10, leaseMs: 60_000 });
+      await next(b);
       t.diagnostic(`a fetch on a group at max_ack_pending took ${Date.now() - started} ms`);
     } finally {
       await Promise.all([a.close(), b.close()]);
