@@ -9,7 +9,8 @@ import { HEADER, decodeStored, deliveryInfo, type DeliveryInfo, type Layout } fr
 import { headerValue } from './msg-headers.js';
 import { Fetching, LeaseBook, type Arrival, type Entry } from './lease-book.js';
 import type { ResolvedNatsOptions } from './options.js';
-import { Puller, type LateAnswers } from './puller.js';
+import { OwnAppends } from './own-appends.js';
+import { Puller, type LateAnswers, type Pulled } from './puller.js';
 
 const FIRST: AttemptsBefore = { attempts: 0, recorded: false };
 
@@ -21,6 +22,9 @@ const FIRST: AttemptsBefore = { attempts: 0, recorded: false };
  */
 const PULL_WAIT_MS = 1_000;
 
+/** How long an empty fetch waits on the server for events this process has just appended (own-appends.ts). */
+const CATCH_UP_MS = 50;
+
 /**
  * Consumer groups as seen by this process: pulls from the group's consumers, leases in a
  * LeaseBook per group, acks on the server (confirmed), heartbeats (`+WPI`) for what it holds so
@@ -31,6 +35,7 @@ export class Deliveries {
   /** Per group: its pullers on the topic stream (`m`) and on its redrive consumer (`r`). */
   private readonly pullers = new Map<string, { m: Puller; r: Puller }>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly own = new OwnAppends();
   private leaseCounter = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly lockTimer: NodeJS.Timeout | undefined;
@@ -69,13 +74,16 @@ export class Deliveries {
       while (fetching.out.length < options.max && fetching.parked < options.max * 8 && held < limit) {
         const want = Math.min(options.max - fetching.out.length, limit - held);
         const wait = Math.min(PULL_WAIT_MS, this.api.timeoutMs);
-        const [redrive, main] = await Promise.all([pullers.r.pull(want, wait), pullers.m.pull(want, wait)]);
+        const [redrive, pulled] = await Promise.all([pullers.r.pull(want, wait), pullers.m.pull(want, wait)]);
+        let main: Pulled = pulled;
         if ((!redrive.answered || !main.answered) && !retried) {
           // A consumer vanished (deleted by another process): recreate the group, once.
           retried = true;
           this.groups.forget(stream, group);
           await this.groups.ensure(stream, group, start);
         }
+        const unseen = redrive.messages.length + main.messages.length === 0 ? this.own.unseen(stream, group) : 0;
+        if (unseen > 0) main = await pullers.m.pull(Math.min(want, unseen), wait, CATCH_UP_MS);
         const arrivals = [...redrive.messages.map((m) => ['r', m] as const), ...main.messages.map((m) => ['m', m] as const)];
         if (arrivals.length === 0) break;
         held += arrivals.length;
@@ -157,13 +165,20 @@ export class Deliveries {
     return bySource.flatMap((list, i) => (answers[i] instanceof Error ? list.map((e) => e.position) : []));
   }
 
+  /** This process appended the stream up to `seq` (acknowledged): a fetch right after it sees those events. */
+  appended(stream: string, seq: number): void {
+    this.own.noteAppended(stream, seq);
+  }
+
   /** Drops this process's leases of a group (reset, delete): their settles become stale. */
   forget(stream: string, group: string): void {
     this.books.delete(`${stream}/${group}`);
+    this.own.forget(stream, group);
     this.closePullers(`${stream}/${group}`);
   }
   /** Drops this process's leases and pullers of every group of a stream (its topic was deleted): their settles become stale. */
   forgetStream(stream: string): void {
+    this.own.forgetStream(stream);
     for (const id of new Set([...this.books.keys(), ...this.pullers.keys()])) {
       if (id.startsWith(`${stream}/`)) this.forget(stream, id.slice(stream.length + 1));
     }
@@ -187,6 +202,7 @@ export class Deliveries {
     for (const [source, msg] of arrivals) {
       const info = deliveryInfo(msg.reply ?? '');
       if (!info) continue;
+      if (source === 'm') this.own.noteDelivered(stream, book.group, info.streamSeq);
       // A first delivery has no attempt record (one is written only once a delivery failed or was
       // handed back): no lookup, and no promise per message on the hot path.
       if (info.delivered === 1) prepared.push(this.arrival(book, stream, source, msg, info, FIRST));

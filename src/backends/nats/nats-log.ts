@@ -68,6 +68,7 @@ export class NatsLog implements EventLog {
     events.forEach(assertEventAt);
     if (events.length === 0) return [];
     const receipts = await this.appender.append(topic, events);
+    this.deliveries.appended(this.layout.stream(topic), receipts.reduce((max, r) => Math.max(max, r.position), 0));
     if (receipts.some((r) => !r.duplicate)) this.notifier.appended(topic);
     return receipts;
   }

@@ -16,7 +16,7 @@ export interface LateAnswers {
 
 /**
  * Pull requests (`no_wait`) on one consumer, each answered on its own inbox. A pull ends when the
- * server ends its batch with a status (404 nothing, 408 fewer than asked, 409 limits), sends
+ * server ends its batch with a status (404 nothing, 408 fewer than asked or expired, 409 limits), sends
  * `batch` messages, or after `timeoutMs`. (Delivered messages carry their stream subject, not the
  * inbox's, so only the subscription tells which pull they answer.)
  *
@@ -29,8 +29,11 @@ export class Puller {
 
   constructor(private readonly nc: NatsConnection, readonly stream: string, readonly consumer: string, private readonly late?: LateAnswers) {}
 
-  /** What is available now, up to `batch`. */
-  pull(batch: number, timeoutMs: number): Promise<Pulled> {
+  /**
+   * What is available now, up to `batch`. With `waitMs`, a pull that waits on the server up to
+   * that long for `batch` messages (it ends early once they came; the server ends it with 408).
+   */
+  pull(batch: number, timeoutMs: number, waitMs?: number): Promise<Pulled> {
     const messages: Msg[] = [];
     let answered = false;
     let late = false;
@@ -65,9 +68,10 @@ export class Puller {
           if (messages.length >= batch) finish(false);
         },
       });
-      const timer = setTimeout(() => finish(true), timeoutMs);
+      const timer = setTimeout(() => finish(true), timeoutMs + (waitMs ?? 0));
+      const request = waitMs === undefined ? { batch, no_wait: true } : { batch, expires: waitMs * 1_000_000 };
       try {
-        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`, JSON.stringify({ batch, no_wait: true }), { reply: inbox });
+        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`, JSON.stringify(request), { reply: inbox });
       } catch {
         finish(false); // the connection is closed: nothing was asked
       }
