@@ -4,6 +4,7 @@ import { V3 } from './stream-append-migration.js';
 import { V4 } from './migration-4.js';
 import { V5 } from './migration-5.js';
 import { V6 } from './migration-6.js';
+import { V7 } from './migration-7.js';
 
 export interface Migration {
   version: number;
@@ -221,7 +222,7 @@ END $$;
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7];
 
 export const LATEST = MIGRATIONS.at(-1)!.version;
 
