@@ -3,6 +3,7 @@ import { KeyGate } from '../../log/key-gate.js';
 import { runBitmap } from '../../log/run-bitmap.js';
 import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
 import { rows, type Db, type Sql } from './db.js';
+import { windowEnd } from './scan-window.js';
 import { startPosition } from './topics.js';
 
 export interface FetchArgs {
@@ -148,11 +149,12 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
   let parked = 0;
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
     const room = Math.min(PAGE, max - l.out.length + maxParked - parked);
+    const until = windowEnd(cursor, room, head);
     const page = await rows<NewRow>(sql, `
       SELECT e.position, e.appended_at, e.key, e.body FROM ${s}.events e
       WHERE e.topic_id = $1 AND e.position >= $2 AND e.position <= $3
         AND NOT EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = $4 AND i.position = e.position)
-      ORDER BY e.position LIMIT $5`, [l.args.topicId, cursor, head, groupId, room]);
+      ORDER BY e.position LIMIT $5`, [l.args.topicId, cursor, until, groupId, room]);
     await learnHeld(l, page, held);
     for (const row of page) {
       if (l.out.length >= max || parked >= maxParked) break scan;
@@ -172,7 +174,7 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
       if (parkIt) { parked++; continue; }
       deliver(l, row.position, key, 1, row.appended_at, row.body, null);
     }
-    if (page.length < room) { cursor = head + 1; break; }
+    if (page.length < room) cursor = until + 1; // the window is read: on to the next, if any
   }
   if (put.positions.length > 0) {
     await sql.query(`INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
