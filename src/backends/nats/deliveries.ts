@@ -14,6 +14,9 @@ import { Puller, type LateAnswers, type Pulled } from './puller.js';
 
 const FIRST: AttemptsBefore = { attempts: 0, recorded: false };
 
+/** OwnAppends' name for a group's requeued events (its redrive consumer's sequences). */
+const redriveKey = (stream: string, group: string): string => `redrive:${stream}/${group}`;
+
 /**
  * How long a fetch waits for the answer to a `no_wait` pull. The server answers one at once,
  * except when the group is at its max_ack_pending (several processes holding events of busy
@@ -74,16 +77,14 @@ export class Deliveries {
       while (fetching.out.length < options.max && fetching.parked < options.max * 8 && held < limit) {
         const want = Math.min(options.max - fetching.out.length, limit - held);
         const wait = Math.min(PULL_WAIT_MS, this.api.timeoutMs);
-        const [redrive, pulled] = await Promise.all([pullers.r.pull(want, wait), pullers.m.pull(want, wait)]);
-        let main: Pulled = pulled;
+        let [redrive, main] = await Promise.all([pullers.r.pull(want, wait), pullers.m.pull(want, wait)]);
         if ((!redrive.answered || !main.answered) && !retried) {
           // A consumer vanished (deleted by another process): recreate the group, once.
           retried = true;
           this.groups.forget(stream, group);
           await this.groups.ensure(stream, group, start);
         }
-        const unseen = redrive.messages.length + main.messages.length === 0 ? this.own.unseen(stream, group) : 0;
-        if (unseen > 0) main = await pullers.m.pull(Math.min(want, unseen), wait, CATCH_UP_MS);
+        if (redrive.messages.length + main.messages.length === 0) [redrive, main] = await this.catchUp(pullers, stream, group, want, wait, [redrive, main]);
         const arrivals = [...redrive.messages.map((m) => ['r', m] as const), ...main.messages.map((m) => ['m', m] as const)];
         if (arrivals.length === 0) break;
         held += arrivals.length;
@@ -170,10 +171,30 @@ export class Deliveries {
     this.own.noteAppended(stream, seq);
   }
 
+  /** This process requeued an event to the group at redrive sequence `seq`: a fetch right after it sees it. */
+  requeued(stream: string, group: string, seq: number): void {
+    this.own.noteAppended(redriveKey(stream, group), seq);
+  }
+
+  /**
+   * Both pulls came back empty: if this process appended (or requeued) what the group has not shown
+   * it yet, pulls again on the consumers concerned, waiting up to CATCH_UP_MS on the server
+   * (own-appends.ts). Otherwise the empty answers stand.
+   */
+  private async catchUp(pullers: { m: Puller; r: Puller }, stream: string, group: string, want: number, wait: number, empty: [Pulled, Pulled]): Promise<[Pulled, Pulled]> {
+    const missing = { r: this.own.unseen(redriveKey(stream, group), group), m: this.own.unseen(stream, group) };
+    if (missing.r === 0 && missing.m === 0) return empty;
+    return Promise.all([
+      missing.r > 0 ? pullers.r.pull(Math.min(want, missing.r), wait, CATCH_UP_MS) : empty[0],
+      missing.m > 0 ? pullers.m.pull(Math.min(want, missing.m), wait, CATCH_UP_MS) : empty[1],
+    ]);
+  }
+
   /** Drops this process's leases of a group (reset, delete): their settles become stale. */
   forget(stream: string, group: string): void {
     this.books.delete(`${stream}/${group}`);
     this.own.forget(stream, group);
+    this.own.forgetStream(redriveKey(stream, group));
     this.closePullers(`${stream}/${group}`);
   }
   /** Drops this process's leases and pullers of every group of a stream (its topic was deleted): their settles become stale. */
@@ -202,7 +223,7 @@ export class Deliveries {
     for (const [source, msg] of arrivals) {
       const info = deliveryInfo(msg.reply ?? '');
       if (!info) continue;
-      if (source === 'm') this.own.noteDelivered(stream, book.group, info.streamSeq);
+      this.own.noteDelivered(source === 'm' ? stream : redriveKey(stream, book.group), book.group, info.streamSeq);
       // A first delivery has no attempt record (one is written only once a delivery failed or was
       // handed back): no lookup, and no promise per message on the hot path.
       if (info.delivered === 1) prepared.push(this.arrival(book, stream, source, msg, info, FIRST));

@@ -97,13 +97,15 @@ export class GroupStore {
   }
 
   /** Publishes `event` on the group's redrive subject, remembering its position. */
-  async requeue(stream: string, group: string, event: CloudEvent, position: number): Promise<void> {
+  /** Returns the redrive stream's sequence of the requeued event. */
+  async requeue(stream: string, group: string, event: CloudEvent, position: number): Promise<number> {
     const h = headers();
     h.set(HEADER.position, String(position));
     h.set(HEADER.appendedAt, String(Date.now()));
     const [reply] = await this.api.many([{ subject: this.layout.redriveSubject(stream, group), data: JSON.stringify(event), headers: h }]);
     const ack = reply instanceof Error ? undefined : reply?.json<{ seq?: number; error?: { description: string } }>();
     if (!ack?.seq) throw new HeraldError('HERALD_E_UNAVAILABLE', `requeue to ${group} was not acknowledged: ${reply instanceof Error ? reply.message : ack?.error?.description ?? 'no answer'}`);
+    return ack.seq;
   }
 
   private async ensureRedriveStream(): Promise<void> {

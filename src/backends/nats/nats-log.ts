@@ -112,7 +112,7 @@ export class NatsLog implements EventLog {
     assertPositiveInt(position, 'position');
     const stream = await this.topicStore.ensure(topic);
     await this.groupStore.ensure(stream, group, () => this.startSeq(topic, 'earliest'));
-    await this.groupStore.requeue(stream, group, event, position);
+    this.deliveries.requeued(stream, group, await this.groupStore.requeue(stream, group, event, position));
     this.notifier.appended(topic);
   }
 

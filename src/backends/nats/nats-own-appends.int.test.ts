@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { makeEvents } from '../../../test/conformance/helpers.js';
+import { collect, makeEvents } from '../../../test/conformance/helpers.js';
 import { requireService, SERVICE_URLS } from '../../../test/services.js';
 import type { Delivery, EventLog } from '../../log/types.js';
 import { openNatsLog } from './index.js';
@@ -19,6 +19,28 @@ const acks = (ds: readonly Delivery[]) => ds.map((d) => ({ kind: 'ack' as const,
 const fetch = (log: EventLog, group: string): Promise<Delivery[]> => log.fetch('own', group, { max: 100, leaseMs: 60_000 });
 
 describe('nats: a fetch after an acknowledged append sees it', { skip: !(await requireService('nats')) }, () => {
+  it('requeue, fetch: the requeued event comes back every time over 300 rounds', { timeout: 120_000 }, async () => {
+    const prefix = uniquePrefix('own');
+    prefixes.push(prefix);
+    const log = await openNatsLog({ servers: SERVICE_URLS.nats, prefix, exclusiveGroups: true });
+    try {
+      const [receipt] = await log.append('own', makeEvents(1));
+      const missed: number[] = [];
+      for (let round = 0; round < 300; round++) {
+        const group = `r${round}`;
+        for (let batch = await fetch(log, group); batch.length > 0; batch = await fetch(log, group)) await log.settle('own', group, acks(batch));
+        const [stored] = await collect(log.read('own'));
+        await log.requeue('own', group, stored!.event, receipt!.position);
+        const got = await fetch(log, group);
+        if (got.length !== 1) missed.push(round);
+        await log.settle('own', group, acks(got));
+      }
+      assert.deepEqual(missed, [], 'rounds whose fetch right after the requeue missed it');
+    } finally {
+      await log.close();
+    }
+  });
+
   for (const exclusiveGroups of [false, true]) {
     it(`append, fetch: never empty over 300 rounds (exclusiveGroups: ${exclusiveGroups})`, { timeout: 120_000 }, async () => {
       const prefix = uniquePrefix('own');
