@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { createEvent } from '../../core/envelope.js';
+import { createEvent, type CloudEvent } from '../../core/envelope.js';
 import { readPageSql } from './reader.js';
 import { streamPageSql } from './stream-reads.js';
 import { windowEnd } from './scan-window.js';
@@ -15,6 +15,21 @@ import { PG_URL, pgUp, skipWithoutPg, TestSchemas } from './test-helpers.js';
 interface PlanNode { 'Actual Rows'?: number; 'Node Type': string; 'Index Name'?: string; Plans?: PlanNode[] }
 const mostRows = (node: PlanNode): number => Math.max(node['Actual Rows'] ?? 0, ...(node.Plans ?? []).map(mostRows));
 const indexesOf = (node: PlanNode): string[] => [...(node['Index Name'] ? [node['Index Name']] : []), ...(node.Plans ?? []).flatMap(indexesOf)];
+const pad = 'x'.repeat(200);
+/** 40 appends of 1,000 events of ~450 bytes to a new table (no ANALYZE has seen them yet). */
+const backlog = async (append: (events: CloudEvent[]) => Promise<unknown>): Promise<void> => {
+  for (let b = 0; b < 40; b++) await append(Array.from({ length: 1_000 }, (_, n) => createEvent({ type: 'placed', data: { n, pad } })));
+};
+/** The root of `sql`'s plan as run with `params`, on a connection of its own. */
+async function planOf(sql: string, params: unknown[]): Promise<PlanNode> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return (await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)).rows[0]!['QUERY PLAN'][0].Plan;
+  } finally {
+    await client.end();
+  }
+}
 
 if (pgUp) {
   describe('postgres: topic scans by windows of positions', () => {
@@ -24,22 +39,14 @@ if (pgUp) {
     it('a page of a read touches at most its window, even planned on stale statistics', async () => {
       const schema = schemas.fresh();
       const log = await schemas.open(schema);
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
       try {
-        // A backlog on a new table that no ANALYZE has seen yet. At this size (40 appends of 1,000
-        // events of ~450 bytes) PostgreSQL 15 plans the unbounded page as a bitmap scan of every
-        // later event and a sort: 40,000 rows looked at for 256.
-        const pad = 'x'.repeat(200);
-        for (let b = 0; b < 40; b++) await log.append('orders', Array.from({ length: 1_000 }, (_, n) => createEvent({ type: 'placed', data: { n, pad } })));
+        // At this size PostgreSQL 15 plans an unbounded page as a bitmap scan of every later event
+        // and a sort: 40,000 rows looked at for 256.
+        await backlog((events) => log.append('orders', events));
         const [room, from] = [256, 1];
-        const until = windowEnd(from, room, 40_000);
-        const explained = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${readPageSql(`"${schema}"`)}`, [1, from, room, null, until]);
-        const rows = mostRows(explained.rows[0]!['QUERY PLAN'][0].Plan);
+        const rows = mostRows(await planOf(readPageSql(`"${schema}"`), [1, from, room, null, windowEnd(from, room, 40_000)]));
         assert.ok(rows <= 4 * room, `a page of ${room} looked at ${rows} rows of the 40,000 after it`);
       } finally {
-        await client.end();
         await log.close();
       }
     });
@@ -47,14 +54,10 @@ if (pgUp) {
     it('a stream page joins its events by position, not through the time index', async () => {
       const schema = schemas.fresh();
       const log = await schemas.open(schema);
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
       try {
-        const pad = 'x'.repeat(200);
-        for (let b = 0; b < 40; b++) await log.streams.appendToStream('order-1', Array.from({ length: 1_000 }, (_, n) => createEvent({ type: 'placed', data: { n, pad } })));
-        const explained = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${streamPageSql(`"${schema}"`, true)}`, [1, 38_001, 40_000, Number.MIN_SAFE_INTEGER, 512]);
-        assert.ok(!indexesOf(explained.rows[0]!['QUERY PLAN'][0].Plan).includes('events_by_time'), 'the time index scans all of the topic per event');
+        await backlog((events) => log.streams.appendToStream('order-1', events));
+        const plan = await planOf(streamPageSql(`"${schema}"`, true), [1, 38_001, 40_000, Number.MIN_SAFE_INTEGER, 512]);
+        assert.ok(!indexesOf(plan).includes('events_by_time'), 'the time index scans all of the topic per event');
         const revisions: number[] = [];
         for await (const e of log.streams.readStream('order-1', { fromRevision: 39_990 })) revisions.push(e.revision);
         assert.deepEqual(revisions, Array.from({ length: 11 }, (_, i) => 39_990 + i));
@@ -65,7 +68,6 @@ if (pgUp) {
         for await (const e of log.streams.readAll({ category: 'order', fromPosition: 30_001 })) if (e.globalPosition === 30_001 + all) all++;
         assert.equal(all, 10_000, '$all by category across windows, in order');
       } finally {
-        await client.end();
         await log.close();
       }
     });
