@@ -13,9 +13,9 @@ export function windowSpan(room: number, filtered = false): number {
   return room * (filtered ? 64 : 4);
 }
 
-/** The last key a page of `room` rows from `cursor` looks at (fetch.ts). */
-export function windowEnd(cursor: number, room: number, last: number): number {
-  return Math.min(last, cursor + windowSpan(room) - 1);
+/** The last key a page of `room` rows from `cursor` looks at, never past `last`. */
+export function windowEnd(cursor: number, room: number, last: number, filtered = false): number {
+  return Math.min(last, cursor + windowSpan(room, filtered) - 1);
 }
 
 export interface WindowScan<R> {
@@ -43,7 +43,7 @@ export async function* scanForwards<R>(scan: WindowScan<R>, from: number, limit:
       end = moved;
     }
     const room = Math.min(scan.size, limit - yielded);
-    const hi = Math.min(end, next + windowSpan(room, scan.filtered) - 1);
+    const hi = windowEnd(next, room, end, scan.filtered);
     const page = await scan.page(next, hi, room);
     for (const row of page) {
       next = scan.keyOf(row) + 1;
