@@ -105,12 +105,20 @@ export class Db {
     }
   }
 
-  /** Runs `work` in one READ COMMITTED transaction; rolls back on any failure. */
-  async tx<T>(doing: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one READ COMMITTED transaction; rolls back on any failure. `opening`, SQL text
+   * without parameters, is sent with BEGIN as one round trip (a simple query of several statements)
+   * and its rows are given to `work`; a `Closing` that `work` returns is sent with COMMIT likewise.
+   */
+  async tx<T>(doing: string, work: (sql: Sql, opened: pg.QueryResultRow[]) => Promise<T | Closing<T>>, opening?: string): Promise<T> {
     return this.session(doing, async (sql) => {
-      await sql.query('BEGIN');
+      const begun = await sql.query(opening === undefined ? 'BEGIN' : `BEGIN; ${opening}`) as pg.QueryResult | pg.QueryResult[];
       try {
-        const result = await work(sql);
+        const result = await work(sql, Array.isArray(begun) ? begun.at(-1)!.rows : []);
+        if (result instanceof Closing) {
+          await sql.query(`${result.sql}; COMMIT`);
+          return result.result;
+        }
         await sql.query('COMMIT');
         return result;
       } catch (error) {
@@ -128,10 +136,20 @@ export class Db {
   }
 }
 
+/** What a transaction's work returns when its last statements (SQL text, no parameters) go with COMMIT. */
+export class Closing<T> {
+  constructor(readonly result: T, readonly sql: string) {}
+}
+
 /** `client` with every query's timeout lifted (text and values only, which is all migrations use). */
 function unlimited(client: pg.PoolClient): Sql {
   const query = (text: string, values?: unknown[]): Promise<pg.QueryResult> => client.query({ text, values, query_timeout: UNLIMITED_MS } as pg.QueryConfig);
   return { query } as unknown as Sql;
+}
+
+/** A PostgreSQL array literal of elements that need no quoting (numbers, plain words, NULL). */
+export function arrayLiteral(elements: ReadonlyArray<string | number>): string {
+  return `{${elements.join(',')}}`;
 }
 
 export async function rows<R extends pg.QueryResultRow>(sql: Sql, text: string, values: unknown[] = []): Promise<R[]> {

@@ -1,9 +1,10 @@
 import type { CloudEvent } from '../../core/envelope.js';
+import { invalidArgument } from '../../core/errors.js';
 import { KeyGate } from '../../log/key-gate.js';
 import { runBitmap } from '../../log/run-bitmap.js';
 import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
-import { rows, type Db, type Sql } from './db.js';
-import { windowEnd } from './scan-window.js';
+import { Closing, rows, type Db, type Sql } from './db.js';
+import { windowEnd, windowSpan } from './scan-window.js';
 import { startPosition } from './topics.js';
 
 export interface FetchArgs {
@@ -14,8 +15,10 @@ export interface FetchArgs {
   leaseMs: number;
 }
 
-/** Rows read per query while scanning pending rows or the log after the cursor. */
+/** Rows read per query while scanning pending rows. */
 const PAGE = 256;
+/** At most this many rows read per query of new events. */
+const NEW_PAGE = 1024;
 
 interface Lease {
   sql: Sql;
@@ -44,6 +47,24 @@ export async function ensureGroup(db: Db, topicId: number, group: string, from: 
   return (await find())!;
 }
 
+/** Rows of the first page of new events a fetch of `max` reads (with its state, in `fetch_begin`). */
+const firstRoom = (max: number): number => Math.min(NEW_PAGE, max);
+
+/**
+ * The SQL that opens a fetch (migration-8.ts), sent with BEGIN as one round trip: a simple query,
+ * so its numbers are written into the text, not bound.
+ */
+export function fetchOpening(s: string, groupId: number, now: number | null, max: number): string {
+  if (!Number.isSafeInteger(groupId)) throw new TypeError(`group id ${groupId} is not an integer`);
+  if (now !== null && !Number.isSafeInteger(now)) throw invalidArgument(`the clock's time ${now} is not a whole number of milliseconds`, { field: 'clock' });
+  const room = firstRoom(max);
+  return `SELECT o_cursor AS cursor, o_head AS head, o_now AS now, o_lease AS lease, o_pending AS pending,
+    o_position AS position, o_appended_at AS appended_at, o_key AS key, o_body AS body
+    FROM ${s}.fetch_begin(${groupId}, ${now ?? 'NULL'}, ${room}, ${windowSpan(room)})`;
+}
+
+interface OpenedRow { cursor: number; head: number; now: number; lease: number; pending: boolean; position: number | null }
+
 /**
  * One fetch, in one transaction holding the group's lock exclusively (other fetches of the group,
  * in any process, wait; settles, which take it shared, too): first the group's pending rows that
@@ -53,21 +74,21 @@ export async function ensureGroup(db: Db, topicId: number, group: string, from: 
  * key has a pending row this fetch did not take is parked (a pending row, delivered later), at
  * most `max * 8` per fetch. The same algorithm as MemoryLog and SQLite, on rows; the keyless new
  * deliveries of a fetch are one lease run (migration-6.ts), as on SQLite.
- * Returns undefined when the group was deleted between lookup and lock.
+ *
+ * `opened` are the rows of `fetchOpening`: the state (lock taken, expired runs exploded) and the
+ * first page of new events. A fetch of keyless new events has one more round trip: its writes
+ * with COMMIT. Returns undefined when the group was deleted between lookup and lock.
  */
-export async function fetchTx(sql: Sql, s: string, groupId: number, args: FetchArgs, now: number | null): Promise<Delivery[] | undefined> {
-  await sql.query(`SELECT ${s}.lock_group($1, false)`, [groupId]);
-  const [state] = await rows<{ cursor: number; head: number; now: number; lease: number }>(sql, `
-    SELECT g.cursor, t.head, COALESCE($2::bigint, ${s}.now_ms()) AS now, nextval('${s}.lease_ids') AS lease
-    FROM ${s}.groups g JOIN ${s}.topics t ON t.id = g.topic_id WHERE g.id = $1`, [groupId, now]);
+export async function fetchTx(sql: Sql, s: string, groupId: number, args: FetchArgs, opened: readonly unknown[]): Promise<Delivery[] | undefined | Closing<Delivery[]>> {
+  const state = opened[0] as OpenedRow | undefined;
   if (!state) return undefined;
-  await sql.query(`SELECT ${s}.explode_runs($1, $2)`, [groupId, state.now]); // expired runs: rows redelivery sees
   const l: Lease = {
     sql, s, args, groupId, now: state.now, leaseId: state.lease, leaseUntil: state.now + args.leaseMs, out: [], takenByKey: new Map(),
   };
-  await redeliver(l);
-  if (l.out.length < args.max) await advance(l, state.cursor, state.head);
-  return l.out;
+  if (state.pending) await redeliver(l);
+  const firstPage = state.position === null ? [] : opened as NewRow[];
+  const closing = l.out.length < args.max ? await advance(l, state.cursor, state.head, firstPage) : undefined;
+  return closing === undefined ? l.out : new Closing(l.out, closing);
 }
 
 interface PendingRow {
@@ -135,10 +156,12 @@ async function loadGate(l: Lease): Promise<KeyGate> {
 interface NewRow { position: number; appended_at: number; key: string | null; body: CloudEvent }
 
 /**
- * New events from the cursor. Whether a key is held elsewhere is asked once per key per fetch:
- * later events of that key can only meet the rows this fetch writes itself, so the answer stays.
+ * New events from the cursor, the first page as `fetch_begin` read it. Whether a key is held
+ * elsewhere is asked once per key per fetch: later events of that key can only meet the rows this
+ * fetch writes itself, so the answer stays. Returns the fetch's writes as SQL text to send with
+ * COMMIT when they are only numbers (keyless events); otherwise they are written here.
  */
-async function advance(l: Lease, from: number, head: number): Promise<void> {
+async function advance(l: Lease, from: number, head: number, firstPage: readonly NewRow[]): Promise<string | undefined> {
   const { sql, s, groupId } = l;
   const { max } = l.args;
   const maxParked = max * 8;
@@ -147,14 +170,22 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
   const run: number[] = [];
   let cursor = from;
   let parked = 0;
+  let prefetched: readonly NewRow[] | undefined = firstPage;
   scan: while (l.out.length < max && cursor <= head && parked < maxParked) {
-    const room = Math.min(PAGE, max - l.out.length + maxParked - parked);
-    const until = windowEnd(cursor, room, head);
-    const page = await rows<NewRow>(sql, `
-      SELECT e.position, e.appended_at, e.key, e.body FROM ${s}.events e
-      WHERE e.topic_id = $1 AND e.position >= $2 AND e.position <= $3
-        AND NOT EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = $4 AND i.position = e.position)
-      ORDER BY e.position LIMIT $5`, [l.args.topicId, cursor, until, groupId, room]);
+    // As many rows as deliveries still wanted (one page for a keyless fetch); once events are parked,
+    // enough to look past as many parked ones as may still be.
+    const room = Math.min(NEW_PAGE, max - l.out.length + (parked > 0 ? maxParked - parked : 0));
+    let until: number;
+    let page: readonly NewRow[];
+    if (prefetched) {
+      // Read with at least this room, over a window at least as wide: its first `room` rows are this page.
+      until = windowEnd(from, firstRoom(max), head);
+      page = prefetched.slice(0, room);
+      prefetched = undefined;
+    } else {
+      until = windowEnd(cursor, room, head);
+      page = await rows<NewRow>(sql, `SELECT o_position AS position, o_appended_at AS appended_at, o_key AS key, o_body AS body FROM ${s}.fetch_page($1, $2, $3, $4, $5)`, [groupId, l.args.topicId, cursor, until, room]);
+    }
     await learnHeld(l, page, held);
     for (const row of page) {
       if (l.out.length >= max || parked >= maxParked) break scan;
@@ -176,17 +207,28 @@ async function advance(l: Lease, from: number, head: number): Promise<void> {
     }
     if (page.length < room) cursor = until + 1; // the window is read: on to the next, if any
   }
-  if (put.positions.length > 0) {
-    await sql.query(`INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
-      SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[])`,
-    [groupId, put.positions, put.keys, put.attempts, put.leases, put.visible]);
+  const { first, members } = run.length > 0 ? runBitmap(run) : { first: 0, members: Buffer.alloc(0) };
+  if (put.positions.length === 0) {
+    const writes = [
+      ...(run.length > 0 ? [`INSERT INTO ${s}.lease_runs (group_id, lease_id, first, visible_at, members, pending)
+        VALUES (${groupId}, ${l.leaseId}, ${first}, ${l.leaseUntil}, decode('${members.toString('hex')}', 'hex'), ${run.length})`] : []),
+      ...(cursor !== from ? [`UPDATE ${s}.groups SET cursor = ${cursor} WHERE id = ${groupId}`] : []),
+    ];
+    return writes.length > 0 ? writes.join('; ') : undefined;
   }
-  if (run.length > 0) {
-    const { first, members } = runBitmap(run);
-    await sql.query(`INSERT INTO ${s}.lease_runs (group_id, lease_id, first, visible_at, members, pending) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [groupId, l.leaseId, first, l.leaseUntil, members, run.length]);
-  }
-  if (cursor !== from) await sql.query(`UPDATE ${s}.groups SET cursor = $2 WHERE id = $1`, [groupId, cursor]);
+  // One statement for the fetch's writes (they touch different rows: the new events' pending rows,
+  // the run, the group's cursor).
+  await sql.query(`
+    WITH put AS (
+      INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
+      SELECT $1::integer, * FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[])
+    ), run AS (
+      INSERT INTO ${s}.lease_runs (group_id, lease_id, first, visible_at, members, pending)
+      SELECT $1::integer, $7::bigint, $8::bigint, $9::bigint, $10::bytea, $11::integer WHERE $11::integer > 0
+    )
+    UPDATE ${s}.groups SET cursor = $12::bigint WHERE id = $1::integer AND $13::boolean`,
+  [groupId, put.positions, put.keys, put.attempts, put.leases, put.visible, l.leaseId, first, l.leaseUntil, members, run.length, cursor, cursor !== from]);
+  return undefined;
 }
 
 /** Asks, for keys of `page` not yet known, whether the group has pending rows of the key this fetch did not take. */

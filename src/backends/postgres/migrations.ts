@@ -5,6 +5,7 @@ import { V4 } from './migration-4.js';
 import { V5 } from './migration-5.js';
 import { V6 } from './migration-6.js';
 import { V7 } from './migration-7.js';
+import { V8 } from './migration-8.js';
 
 export interface Migration {
   version: number;
@@ -222,7 +223,7 @@ END $$;
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7];
+export const MIGRATIONS: readonly Migration[] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 export const LATEST = MIGRATIONS.at(-1)!.version;
 
