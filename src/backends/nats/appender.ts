@@ -1,6 +1,7 @@
 import type { Msg } from '@nats-io/transport-node';
 import type { CloudEvent } from '../../core/envelope.js';
 import { HeraldError } from '../../core/errors.js';
+import { atIndex } from '../../log/event-at.js';
 import type { AppendReceipt } from '../../log/types.js';
 import type { JetStreamApi } from './jetstream-api.js';
 import { appendedAtOf, encodeEvent, type Layout } from './layout.js';
@@ -26,7 +27,14 @@ export class Appender {
     const subject = this.layout.subject(topic);
     const appendedAt = Math.max(Date.now(), this.lastAt.get(topic) ?? await this.seedLastAt(topic, stream, subject));
     this.lastAt.set(topic, appendedAt);
-    const replies = await this.api.many(events.map((event) => ({ subject, ...encodeEvent(event, appendedAt) })));
+    const requests = events.map((event, index) => {
+      try {
+        return { subject, ...encodeEvent(event, appendedAt) };
+      } catch (error) {
+        throw atIndex(error, index);
+      }
+    });
+    const replies = await this.api.many(requests);
     const receipts: (AppendReceipt | undefined)[] = [];
     const failed: { index: number; id: string; reason: string }[] = [];
     const firstOfId = new Map<string, AppendReceipt>();

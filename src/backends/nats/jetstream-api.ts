@@ -52,22 +52,25 @@ export interface Request {
 /**
  * Requests on one connection: `call` for JSON API calls, `many` for pipelined requests (JetStream
  * publishes, acks that ask for a confirmation): all sent at once on one reply inbox, answers
- * matched as they arrive, one timer for the lot.
+ * matched as they arrive, one timer for all requests out.
  */
 export class JetStreamApi {
   private readonly inbox = createInbox();
   private next = 0;
-  private readonly waiting = new Map<number, (reply: Msg | Error) => void>();
+  /** Requests waiting for their answer, in request order (so in deadline order). */
+  private readonly waiting = new Map<number, { done: (reply: Msg | Error) => void; deadline: number }>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(readonly nc: NatsConnection, readonly timeoutMs: number) {
     nc.subscribe(`${this.inbox}.*`, {
       callback: (_error, msg) => {
         const id = Number(msg.subject.slice(this.inbox.length + 1));
-        const done = this.waiting.get(id);
-        if (!done) return;
+        const request = this.waiting.get(id);
+        if (!request) return;
         this.waiting.delete(id);
-        if (msg.headers?.code === 503) done(new HeraldError('HERALD_E_UNAVAILABLE', 'no responders'));
-        else done(msg);
+        if (this.waiting.size === 0) this.idle();
+        if (msg.headers?.code === 503) request.done(new HeraldError('HERALD_E_UNAVAILABLE', 'no responders'));
+        else request.done(msg);
       },
     });
     void this.watch();
@@ -84,8 +87,9 @@ export class JetStreamApi {
       for await (const status of this.nc.status()) {
         if (status.type !== 'disconnect' && status.type !== 'reconnect') continue;
         const lost = new HeraldError('HERALD_E_UNAVAILABLE', 'NATS connection lost while waiting for an answer (outcome unknown)');
-        for (const done of this.waiting.values()) done(lost);
+        for (const request of this.waiting.values()) request.done(lost);
         this.waiting.clear();
+        this.idle();
       }
     } catch {
       // the status iterator ends with the connection
@@ -104,11 +108,10 @@ export class JetStreamApi {
   /** Sends every request at once; each answer is its reply or an Error (timeout, no responders). */
   many(requests: readonly Request[]): Promise<(Msg | Error)[]> {
     if (requests.length === 0) return Promise.resolve([]);
-    const ids: number[] = [];
+    const deadline = performance.now() + this.timeoutMs;
     const answers = requests.map((r) => new Promise<Msg | Error>((resolve) => {
       const id = ++this.next;
-      ids.push(id);
-      this.waiting.set(id, resolve);
+      this.waiting.set(id, { done: resolve, deadline });
       try {
         this.nc.publish(r.subject, r.data ?? '', { reply: `${this.inbox}.${id}`, ...(r.headers ? { headers: r.headers } : {}) });
       } catch (error) {
@@ -116,14 +119,32 @@ export class JetStreamApi {
         resolve(error instanceof Error ? error : new Error(String(error)));
       }
     }));
-    const timer = setTimeout(() => {
-      for (const id of ids) {
-        const done = this.waiting.get(id);
-        if (!done) continue;
-        this.waiting.delete(id);
-        done(new HeraldError('HERALD_E_TIMEOUT', `no answer from NATS within ${this.timeoutMs} ms`));
+    this.sweeper ??= setTimeout(this.sweep, this.timeoutMs);
+    return answers.length === 1 ? answers[0]!.then((answer) => [answer]) : Promise.all(answers);
+  }
+
+  /**
+   * Fails the requests whose time is up. One timer for all of them (not one per call: a thousand
+   * single-event appends in flight would make a thousand): `waiting` is in request order, which is
+   * deadline order, so the sweep stops at the first request still in time and waits for it.
+   */
+  private readonly sweep = (): void => {
+    this.sweeper = undefined;
+    const now = performance.now();
+    for (const [id, request] of this.waiting) {
+      if (request.deadline > now) {
+        this.sweeper = setTimeout(this.sweep, request.deadline - now);
+        return;
       }
-    }, this.timeoutMs);
-    return Promise.all(answers).finally(() => clearTimeout(timer));
+      this.waiting.delete(id);
+      request.done(new HeraldError('HERALD_E_TIMEOUT', `no answer from NATS within ${this.timeoutMs} ms`));
+    }
+  };
+
+  /** Called when the last request waiting got its answer: no timer keeps the process busy for nothing. */
+  private idle(): void {
+    if (this.sweeper === undefined) return;
+    clearTimeout(this.sweeper);
+    this.sweeper = undefined;
   }
 }
