@@ -28,8 +28,8 @@ local function emit(pos, attempt, at, json, err)
   local n = #out
   out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5] = pos, attempt, at, json, err
 end
--- Visibility of new keyless deliveries, written with one ZADD at the end (nothing reads it before).
-local newDn = {}
+-- New keyless deliveries: a run of this lease (ru), their entries in the PEL only.
+local runTaken = 0
 
 -- Leases the pending item at pos to C; false when its event no longer exists.
 local function take(pos, key)
@@ -89,7 +89,8 @@ local function takeKey(key)
   hold(key, lastTaken)
 end
 
--- 1. What the group holds that is visible now, oldest position first.
+-- 1. What the group holds that is visible now, oldest position first (ended runs' entries included).
+explodeRuns(now)
 local candidates = {}
 for _, p in ipairs(redis.call('ZRANGEBYSCORE', K.dn, '-inf', now, 'LIMIT', 0, max)) do
   candidates[#candidates + 1] = { tonumber(p), false }
@@ -112,8 +113,7 @@ while room > 0 and parked < math.min(max * 8, 4096) do
   local entries = r and r[1] and r[1][2]
   if not entries or #entries == 0 then break end
   for _, e in ipairs(entries) do
-    local p, f = posOf(e[1]), fields(e[2])
-    local key = f.k
+    local p, at, key, json = posOf(e[1]), entryFields(e[2])
     if redrives and redis.call('HEXISTS', K.rdp, int(p)) == 1 then
       redis.call('XACK', S, G, e[1]) -- the group already has this position as a redriven event
     else
@@ -127,8 +127,8 @@ while room > 0 and parked < math.min(max * 8, 4096) do
         parked = parked + 1
       else
         if key then redis.call('ZADD', K.vis, leaseUntil, int(p))
-        else newDn[#newDn + 1] = leaseUntil newDn[#newDn + 1] = int(p) end
-        emit(p, 1, f.at, f.e, '')
+        else runTaken = runTaken + 1 end
+        emit(p, 1, at, json, '')
         room = room - 1
         if key then
           takenOfKey[key] = (takenOfKey[key] or 0) + 1
@@ -139,7 +139,7 @@ while room > 0 and parked < math.min(max * 8, 4096) do
   end
 end
 
-for i = 1, #newDn, 1000 do redis.call('ZADD', K.dn, unpack(newDn, i, math.min(i + 999, #newDn))) end
+if runTaken > 0 then redis.call('ZADD', K.ru, leaseUntil, C) end
 for key in pairs(gone) do if not takenOfKey[key] then recompute(key) end end
 for owner in pairs(previous) do dropIfEmpty(owner) end
 if #out == 0 then dropIfEmpty(C) end

@@ -9,7 +9,11 @@
  * Beside the PEL, per group (all under `<stream>:g:<group>:`):
  * - `rd`  a stream of redriven (requeued) events, with the same consumer group; `rdp` maps their
  *         position to the entry id there. A position is pending at most once, here or in the PEL.
- * - `dn`  keyless items: position -> visible-at (lease end, retry time, or 0).
+ * - `dn`  keyless items: position -> visible-at (lease end, retry time, or 0); not the keyless new
+ *         entries a fetch took, which are in the PEL only, under their lease's `ru` member.
+ * - `ru`  lease runs: a fetch's consumer -> its lease end, when it took keyless new entries (one
+ *         member per fetch instead of one `dn` member per entry, as SQLite's and PostgreSQL's
+ *         lease runs); when that time is up, its entries still pending become `dn` items.
  * - `vis` keyed items that were handed out at least once: position -> visible-at.
  * - `ik`  position -> partition key, for keyed items.
  * - `kp`  every keyed item, ordered by key then position (lexicographic members).
@@ -19,7 +23,7 @@
  * - `err` position -> the last failure (JSON).
  */
 /** The keys of a group's state (above), each `<stream>:g:<group>:<name>`; deleting a topic deletes them too (admin.ts). */
-export const GROUP_KEYS_LUA = `local GROUP_KEYS = { ${['rd', 'rdp', 'dn', 'vis', 'ik', 'kp', 'kh', 'dk', 'err'].map((k) => `'${k}'`).join(', ')} }`;
+export const GROUP_KEYS_LUA = `local GROUP_KEYS = { ${['rd', 'rdp', 'dn', 'ru', 'vis', 'ik', 'kp', 'kh', 'dk', 'err'].map((k) => `'${k}'`).join(', ')} }`;
 
 export const GROUP_LUA = String.raw`
 ${GROUP_KEYS_LUA}
@@ -161,7 +165,7 @@ local function forget(pos, key)
   end
 end
 
--- Deletes a lease's consumer once it holds nothing (every fetch makes one).
+-- Deletes a lease's consumer once it holds nothing (every fetch makes one), and its run.
 local function dropIfEmpty(c)
   if c == WAIT then return end
   if redis.call('XPENDING', S, G, '-', '+', 1, c)[1] then return end
@@ -169,5 +173,50 @@ local function dropIfEmpty(c)
   if rdExists and redis.call('XPENDING', K.rd, G, '-', '+', 1, c)[1] then return end
   redis.call('XGROUP', 'DELCONSUMER', S, G, c)
   if rdExists then redis.pcall('XGROUP', 'DELCONSUMER', K.rd, G, c) end
+  redis.call('ZREM', K.ru, c)
+end
+
+-- Calls command with the fixed args, then list's items, at most 1000 items a call (Lua's stack).
+local function bulk(command, fixed, list)
+  for from = 1, #list, 1000 do
+    local args = {}
+    for _, a in ipairs(fixed) do args[#args + 1] = a end
+    for j = from, math.min(from + 999, #list) do args[#args + 1] = list[j] end
+    redis.call(command, unpack(args))
+  end
+end
+
+-- The keys of the items at positions (strings), nil for keyless ones; none asked when the group has no keyed items.
+local function keysAt(positions)
+  local keys = {}
+  if redis.call('EXISTS', K.ik) == 0 then return keys end
+  for from = 1, #positions, 1000 do
+    local part = redis.call('HMGET', K.ik, unpack(positions, from, math.min(from + 999, #positions)))
+    for j = 1, #part do keys[from + j - 1] = part[j] end
+  end
+  return keys
+end
+
+-- Runs whose lease ended by now: their keyless entries still pending (owned by the run's consumer)
+-- become dn items, visible since that end (NX: an entry whose lease was extended keeps its time).
+local function explodeRuns(now)
+  local ended = redis.call('ZRANGEBYSCORE', K.ru, '-inf', now, 'WITHSCORES')
+  for i = 1, #ended, 2 do
+    local c, ends = ended[i], ended[i + 1]
+    local after = '-'
+    repeat
+      local page = redis.call('XPENDING', S, G, after, '+', 1000, c)
+      local positions = {}
+      for j, e in ipairs(page) do positions[j] = int(posOf(e[1])) end
+      local keys = keysAt(positions)
+      local add = {}
+      for j, p in ipairs(positions) do
+        if not keys[j] then add[#add + 1] = ends add[#add + 1] = p end
+      end
+      if #add > 0 then bulk('ZADD', { K.dn, 'NX' }, add) end
+      if #page > 0 then after = '(' .. page[#page][1] end
+    until #page < 1000
+    redis.call('ZREM', K.ru, c)
+  end
 end
 `;

@@ -16,16 +16,6 @@ end
 local now = clock(ARGV[2])
 local dirty, owners = {}, {}
 
--- Calls command with the fixed args, then list's items, at most 1000 items a call (Lua's stack).
-local function bulk(command, fixed, list)
-  for from = 1, #list, 1000 do
-    local args = {}
-    for _, a in ipairs(fixed) do args[#args + 1] = a end
-    for j = from, math.min(from + 999, #list) do args[#args + 1] = list[j] end
-    redis.call(command, unpack(args))
-  end
-end
-
 -- Acks of keyless items with no redriven ones in the group (what a consumer mostly sends): per
 -- lease, its pending entries in the range are read once and the acks applied with one call per
 -- structure, instead of five calls per ack. Keyed items go the way below (their key's holder).
@@ -52,11 +42,7 @@ if fast then
     for _, e in ipairs(redis.call('XPENDING', S, G, eid(lo), eid(hi), hi - lo + 1, c)) do owned[e[1]] = true end
     local positions = {}
     for _, i in ipairs(items) do positions[#positions + 1] = int(list[i][2]) end
-    local keys = {}
-    for from = 1, #positions, 1000 do -- at most 1000 a call (Lua's stack)
-      local part = redis.call('HMGET', K.ik, unpack(positions, from, math.min(from + 999, #positions)))
-      for j = 1, #part do keys[from + j - 1] = part[j] end
-    end
+    local keys = keysAt(positions)
     local ids, gone = {}, {}
     for j, i in ipairs(items) do
       local id = eid(tonumber(positions[j]))
@@ -75,8 +61,9 @@ if fast then
     end
     if #ids > 0 then
       bulk('XACK', { S, G }, ids)
-      bulk('ZREM', { K.dn }, gone)
-      bulk('HDEL', { K.err }, gone)
+      -- Run members are in no dn; items that are (expired runs, retries) are found there.
+      if redis.call('EXISTS', K.dn) == 1 then bulk('ZREM', { K.dn }, gone) end
+      if redis.call('EXISTS', K.err) == 1 then bulk('HDEL', { K.err }, gone) end
     end
   end
 end

@@ -23,6 +23,17 @@ local function fields(flat)
   return m
 end
 
+-- An entry's append time, key (nil when none) and JSON, read by place: append writes the fields
+-- as at, id, [k,] e (any other order is read by name).
+local function entryFields(flat)
+  if flat[1] == 'at' and flat[3] == 'id' then
+    if flat[5] == 'e' then return flat[2], nil, flat[6] end
+    if flat[5] == 'k' and flat[7] == 'e' then return flat[2], flat[6], flat[8] end
+  end
+  local f = fields(flat)
+  return f.at, f.k, f.e
+end
+
 -- The caller's clock when it passed one (>= 0), otherwise the server's.
 local function clock(arg)
   local n = tonumber(arg)
