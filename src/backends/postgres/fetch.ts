@@ -63,7 +63,7 @@ export function fetchOpening(s: string, groupId: number, now: number | null, max
     FROM ${s}.fetch_begin(${groupId}, ${now ?? 'NULL'}, ${room}, ${windowSpan(room)})`;
 }
 
-interface OpenedRow { cursor: number; head: number; now: number; lease: number; pending: boolean; position: number | null }
+interface OpenedRow { cursor: number; head: number; now: number; lease: number; pending: boolean }
 
 /**
  * One fetch, in one transaction holding the group's lock exclusively (other fetches of the group,
@@ -75,7 +75,7 @@ interface OpenedRow { cursor: number; head: number; now: number; lease: number; 
  * most `max * 8` per fetch. The same algorithm as MemoryLog and SQLite, on rows; the keyless new
  * deliveries of a fetch are one lease run (migration-6.ts), as on SQLite.
  *
- * `opened` are the rows of `fetchOpening`: the state (lock taken, expired runs exploded) and the
+ * `opened` are the rows of `fetchOpening`: the state (lock taken, expired runs exploded), then the
  * first page of new events. A fetch of keyless new events has one more round trip: its writes
  * with COMMIT. Returns undefined when the group was deleted between lookup and lock.
  */
@@ -86,7 +86,7 @@ export async function fetchTx(sql: Sql, s: string, groupId: number, args: FetchA
     sql, s, args, groupId, now: state.now, leaseId: state.lease, leaseUntil: state.now + args.leaseMs, out: [], takenByKey: new Map(),
   };
   if (state.pending) await redeliver(l);
-  const firstPage = state.position === null ? [] : opened as NewRow[];
+  const firstPage = opened.slice(1) as NewRow[];
   const closing = l.out.length < args.max ? await advance(l, state.cursor, state.head, firstPage) : undefined;
   return closing === undefined ? l.out : new Closing(l.out, closing);
 }

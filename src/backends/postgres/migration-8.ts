@@ -29,8 +29,8 @@ BEGIN
 END $$;
 
 -- Takes group g's lock, reads its state, turns expired runs into rows, takes a lease id; returns
--- the state on every row, with the first page of new events (p_room rows at most, in a window of
--- p_span positions), or alone on one row (position NULL). No row: the group is gone.
+-- the state on a first row (the event columns NULL), then the first page of new events (p_room
+-- rows at most, in a window of p_span positions; the state columns NULL). No row: the group is gone.
 CREATE FUNCTION ${s}.fetch_begin(g integer, p_now bigint, p_room integer, p_span bigint)
 RETURNS TABLE (o_cursor bigint, o_head bigint, o_now bigint, o_lease bigint, o_pending boolean,
   o_position bigint, o_appended_at bigint, o_key text, o_body json) LANGUAGE plpgsql AS $$
@@ -45,11 +45,9 @@ BEGIN
   PERFORM ${s}.explode_runs(g, v_now);
   v_lease := nextval('${s}.lease_ids');
   v_pending := EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = g AND i.visible_at <= v_now);
-  RETURN QUERY SELECT v_cursor, v_head, v_now, v_lease, v_pending, p.o_position, p.o_appended_at, p.o_key, p.o_body
+  RETURN QUERY SELECT v_cursor, v_head, v_now, v_lease, v_pending, NULL::bigint, NULL::bigint, NULL::text, NULL::json;
+  RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::boolean, p.o_position, p.o_appended_at, p.o_key, p.o_body
     FROM ${s}.fetch_page(g, v_topic, v_cursor, LEAST(v_head, v_cursor + p_span - 1), p_room) p;
-  IF NOT FOUND THEN
-    RETURN QUERY SELECT v_cursor, v_head, v_now, v_lease, v_pending, NULL::bigint, NULL::bigint, NULL::text, NULL::json;
-  END IF;
 END $$;
 `,
 };
