@@ -11,8 +11,9 @@
  *
  * Each statement of a plpgsql function takes a new snapshot (READ COMMITTED, VOLATILE), so the
  * state is read after the lock is held: a fetch sees the cursor the previous fetch committed.
- * `fetch_page` is planned for each call's values (EXECUTE), like the client's own page queries,
- * and bounded by a window of positions (scan-window.ts).
+ * `fetch_page` keeps its plan (plpgsql's plan cache: after five calls a generic plan, an index
+ * scan of the topic's positions); whatever the plan, the window of positions bounds what one page
+ * reads (scan-window.ts). Planning each call (EXECUTE) cost ~0.2 ms a fetch.
  */
 export const V8 = {
   version: 8,
@@ -22,10 +23,10 @@ export const V8 = {
 CREATE FUNCTION ${s}.fetch_page(g integer, p_topic integer, p_from bigint, p_until bigint, p_room integer)
 RETURNS TABLE (o_position bigint, o_appended_at bigint, o_key text, o_body json) LANGUAGE plpgsql AS $$
 BEGIN
-  RETURN QUERY EXECUTE 'SELECT e.position, e.appended_at, e.key, e.body FROM ${s}.events e
-    WHERE e.topic_id = $1 AND e.position >= $2 AND e.position <= $3
-      AND NOT EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = $4 AND i.position = e.position)
-    ORDER BY e.position LIMIT $5' USING p_topic, p_from, p_until, g, p_room;
+  RETURN QUERY SELECT e.position, e.appended_at, e.key, e.body FROM ${s}.events e
+    WHERE e.topic_id = p_topic AND e.position >= p_from AND e.position <= p_until
+      AND NOT EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = g AND i.position = e.position)
+    ORDER BY e.position LIMIT p_room;
 END $$;
 
 -- Takes group g's lock, reads its state, turns expired runs into rows, takes a lease id; returns
@@ -42,7 +43,16 @@ BEGIN
   FROM ${s}.groups gr JOIN ${s}.topics t ON t.id = gr.topic_id WHERE gr.id = g;
   IF NOT FOUND THEN RETURN; END IF;
   v_now := COALESCE(p_now, ${s}.now_ms());
-  PERFORM ${s}.explode_runs(g, v_now);
+  -- explode_runs (migration 6), written out: plpgsql keeps this statement's plan, where a SQL
+  -- function is planned again on every call (~0.2 ms a fetch).
+  WITH gone AS (
+    DELETE FROM ${s}.lease_runs r WHERE r.group_id = g AND r.visible_at <= v_now
+    RETURNING r.lease_id, r.first, r.visible_at, r.members
+  )
+  INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
+  SELECT g, gone.first + b, NULL, 1, gone.lease_id, gone.visible_at
+  FROM gone, generate_series(0, 8 * length(gone.members) - 1) AS b
+  WHERE get_bit(gone.members, b) = 1;
   v_lease := nextval('${s}.lease_ids');
   v_pending := EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = g AND i.visible_at <= v_now);
   RETURN QUERY SELECT v_cursor, v_head, v_now, v_lease, v_pending, NULL::bigint, NULL::bigint, NULL::text, NULL::json;
