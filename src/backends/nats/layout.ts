@@ -80,10 +80,14 @@ export interface DeliveryInfo {
 }
 
 export function deliveryInfo(reply: string): DeliveryInfo | undefined {
-  const tokens = reply.split('.');
-  if (tokens[0] !== '$JS' || tokens[1] !== 'ACK') return undefined;
+  if (!reply.startsWith('$JS.ACK.')) return undefined;
+  // Where the dots are (no array of tokens: this runs for every message a consumer gets).
+  const dots: number[] = [];
+  for (let i = reply.indexOf('.'); i !== -1; i = reply.indexOf('.', i + 1)) dots.push(i);
   // v1 subjects have 9 tokens; v2 ones add a domain and an account hash in front and a token at the end.
-  const at = tokens.length === 9 ? 4 : tokens.length >= 11 ? 6 : -1;
+  const tokens = dots.length + 1;
+  const at = tokens === 9 ? 4 : tokens >= 11 ? 6 : -1;
   if (at < 0) return undefined;
-  return { delivered: Number(tokens[at]), streamSeq: Number(tokens[at + 1]), timestampNanos: Number(tokens[at + 3]) };
+  const token = (n: number): number => Number(reply.slice(dots[n - 1]! + 1, n < dots.length ? dots[n] : reply.length));
+  return { delivered: token(at), streamSeq: token(at + 1), timestampNanos: token(at + 3) };
 }
