@@ -32,9 +32,17 @@ export function appendArgs(now: number, events: readonly CloudEvent[]): (string 
   return args;
 }
 
-/** The append script's answer: three values per event (position, appendedAt, duplicate 0|1). */
+/**
+ * The append script's answer: [first position, appendedAt] when every event was new (they follow
+ * one another), else three values per event (position, appendedAt, duplicate 0|1).
+ */
 export function receiptsOf(topic: string, events: readonly CloudEvent[], reply: unknown): AppendReceipt[] {
   const flat = reply as (number | string)[];
+  if (flat.length === 2) {
+    const first = Number(flat[0]);
+    const appendedAt = Number(flat[1]);
+    return events.map((event, i) => ({ topic, id: event.id, position: first + i, appendedAt, duplicate: false }));
+  }
   return events.map((event, i) => ({
     topic, id: event.id, position: Number(flat[3 * i]), appendedAt: Number(flat[3 * i + 1]), duplicate: Number(flat[3 * i + 2]) === 1,
   }));

@@ -2,8 +2,9 @@
  * Appends a batch atomically. ARGV: now, then per event: id, key ('' or '#' .. key), JSON.
  * Known ids (in the topic, or earlier in the batch) get their first receipt back and write
  * nothing. Reads come first and the XADDs before any other write, so a failure (the only one
- * possible is an id below the stream's top) leaves nothing behind. Returns, flat, per event:
- * position, appendedAt, duplicate 0|1.
+ * possible is an id below the stream's top) leaves nothing behind. Returns {first position,
+ * appendedAt} when every event was new (the usual case: nothing to send per event), else, flat,
+ * per event: position, appendedAt, duplicate 0|1.
  */
 export const APPEND_LUA = String.raw`
 local now = clock(ARGV[1])
@@ -12,7 +13,8 @@ if now < last then now = last end
 local at = int(now)
 local h = head()
 local receipts, inBatch, idPairs = {}, {}, {}
-for i = 1, (#ARGV - 1) / 3 do
+local n = (#ARGV - 1) / 3
+for i = 1, n do
   local b = 2 + (i - 1) * 3
   local id, key, json = ARGV[b], ARGV[b + 1], ARGV[b + 2]
   local known = inBatch[id]
@@ -47,5 +49,7 @@ if #idPairs > 0 then
   redis.call('HSET', META, 'head', int(h), 'at', at)
   redis.call('PUBLISH', S .. ':n', int(h))
 end
+-- Every event new: the first position and the time say it all (the others follow the first).
+if #idPairs == 2 * n then return { h - n + 1, at } end
 return receipts
 `;
