@@ -62,21 +62,27 @@ export function outcomesOf(reply: unknown): SettleOutcome[] {
   return Array.from(String(reply), (c) => (c === 'o' ? 'ok' : 'stale'));
 }
 
-type FetchReply = [leaseId: number, leaseUntil: number, flat: (number | string)[]];
+type FetchReply = [leaseId: number, leaseUntil: number, again: (number | string)[], fresh: (number | string)[]];
 
-/** The fetch script's answer: five values per delivery (position, attempt, appendedAt, json, lastError). */
+/**
+ * The fetch script's answer: five values per redelivery (position, attempt, appendedAt, json,
+ * lastError), then three per new entry (position, appendedAt, json: attempt 1, no error).
+ */
 export function deliveriesOf(topic: string, group: string, reply: unknown): Delivery[] {
-  const [leaseId, leaseUntil, flat] = reply as FetchReply;
+  const [leaseIdValue, leaseUntilValue, again, fresh] = reply as FetchReply;
+  const leaseId = Number(leaseIdValue);
+  const leaseUntil = Number(leaseUntilValue);
   const out: Delivery[] = [];
-  for (let i = 0; i < flat.length; i += 5) {
-    const d: Delivery = {
-      topic, position: Number(flat[i]), appendedAt: Number(flat[i + 2]), event: JSON.parse(String(flat[i + 3])) as CloudEvent,
-      group, attempt: Number(flat[i + 1]), leaseId: Number(leaseId), leaseUntil: Number(leaseUntil),
-    };
-    const lastError = String(flat[i + 4]);
+  const delivery = (position: unknown, attempt: number, appendedAt: unknown, json: unknown): Delivery => ({
+    topic, position: Number(position), appendedAt: Number(appendedAt), event: JSON.parse(String(json)) as CloudEvent, group, attempt, leaseId, leaseUntil,
+  });
+  for (let i = 0; i < again.length; i += 5) {
+    const d = delivery(again[i], Number(again[i + 1]), again[i + 2], again[i + 3]);
+    const lastError = String(again[i + 4]);
     if (lastError !== '') d.lastError = JSON.parse(lastError) as Delivery['lastError'];
     out.push(d);
   }
+  for (let i = 0; i < fresh.length; i += 3) out.push(delivery(fresh[i], 1, fresh[i + 1], fresh[i + 2]));
   return out.sort((a, b) => a.position - b.position);
 }
 

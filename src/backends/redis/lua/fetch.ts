@@ -7,7 +7,8 @@
  * expired leases of the key's previous holder are revoked). Then new entries with XREADGROUP: an
  * entry whose key has items the group holds elsewhere is parked (owner `waiting`, no attempt);
  * parking stops after max * 8 entries (4096 at most), so one script run stays short.
- * Returns {leaseId, leaseUntil, {position, attempt, appendedAt, json, lastError, position, ...}}.
+ * Returns {leaseId, leaseUntil, {position, attempt, appendedAt, json, lastError, ...} of
+ * redeliveries, {position, appendedAt, json, ...} of new entries}.
  */
 export const FETCH_LUA = String.raw`
 local now, max, leaseMs = clock(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -23,7 +24,9 @@ local out = {}
 local previous = {}
 local takenOfKey = {}
 local gone = {}
--- The answer, flat: position, attempt, appendedAt, json, lastError per delivery (no table each).
+-- The answer, flat: position, attempt, appendedAt, json, lastError per redelivery (no table
+-- each); position, appendedAt, json per new entry (attempt 1, no error: two values fewer to send).
+local fresh = {}
 local function emit(pos, attempt, at, json, err)
   local n = #out
   out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5] = pos, attempt, at, json, err
@@ -128,7 +131,8 @@ while room > 0 and parked < math.min(max * 8, 4096) do
       else
         if key then redis.call('ZADD', K.vis, leaseUntil, int(p))
         else runTaken = runTaken + 1 end
-        emit(p, 1, at, json, '')
+        local n = #fresh
+        fresh[n + 1], fresh[n + 2], fresh[n + 3] = p, at, json
         room = room - 1
         if key then
           takenOfKey[key] = (takenOfKey[key] or 0) + 1
@@ -142,6 +146,6 @@ end
 if runTaken > 0 then redis.call('ZADD', K.ru, leaseUntil, C) end
 for key in pairs(gone) do if not takenOfKey[key] then recompute(key) end end
 for owner in pairs(previous) do dropIfEmpty(owner) end
-if #out == 0 then dropIfEmpty(C) end
-return { leaseId, int(leaseUntil), out }
+if #out == 0 and #fresh == 0 then dropIfEmpty(C) end
+return { leaseId, int(leaseUntil), out, fresh }
 `;
