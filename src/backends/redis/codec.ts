@@ -49,12 +49,24 @@ export function receiptsOf(topic: string, events: readonly CloudEvent[], reply: 
 }
 
 export function settleArgs(group: string, now: number, settlements: readonly Settlement[]): (string | number)[] {
+  if (settlements.every((s) => s.kind === 'ack' && Number.isSafeInteger(s.leaseId) && s.leaseId >= 0)) return [group, now, ackRuns(settlements)];
   const list = settlements.map((s) => {
     const ms = s.kind === 'nack' ? s.delayMs : s.kind === 'extend' ? s.leaseMs : 0;
     const error = s.kind === 'nack' && s.error ? JSON.stringify(s.error) : '';
     return [s.kind, clampPosition(s.position), s.leaseId, ms, error];
   });
   return [group, now, JSON.stringify(list)];
+}
+
+/** Acks as the settle script reads them without JSON: 'A', then '<leaseId>:<position>,...;' per run of one lease, in order. */
+function ackRuns(acks: readonly Settlement[]): string {
+  let out = 'A';
+  let lease: number | undefined;
+  for (const a of acks) {
+    if (a.leaseId !== lease) { out += `${lease === undefined ? '' : ';'}${a.leaseId}:`; lease = a.leaseId; } else out += ',';
+    out += clampPosition(a.position);
+  }
+  return out;
 }
 
 /** The settle script's answer, one letter per settlement ('o' ok, 's' stale). */

@@ -1,14 +1,27 @@
 /**
  * Applies settlements, each only if its lease still owns the entry (the PEL owner is the lease's
- * consumer): otherwise 'stale' and nothing changes. ARGV: group, now, the settlements as one JSON
- * array of [kind, position, leaseId, ms (delay or lease), error JSON ('' for none)]. Returns one
- * letter per settlement: 'o' ok, 's' stale.
+ * consumer): otherwise 'stale' and nothing changes. ARGV: group, now, the settlements (one
+ * argument: thousands of small ones cost the client more than the script), either as one JSON
+ * array of [kind, position, leaseId, ms (delay or lease), error JSON ('' for none)] or, when all
+ * are acks, as 'A' then runs of '<leaseId>:<position>,<position>...;' in settlement order (no
+ * table per settlement to decode). Returns one letter per settlement: 'o' ok, 's' stale.
  */
 export const SETTLE_LUA = String.raw`
--- One JSON array of [kind, position, leaseId, ms, error JSON or ''] (one argument: thousands of
--- small ones cost the client more than the script).
-local list = cjson.decode(ARGV[3])
-local n = #list
+-- The settlements, as parallel lists: kind, position (number and text), lease id (text), ms, error.
+local kinds, positions, posText, leases, mss, errs = {}, {}, {}, {}, {}, {}
+if string.sub(ARGV[3], 1, 1) == 'A' then
+  for lease, list in string.gmatch(ARGV[3], '(%d+):([%d,]+)') do
+    for p in string.gmatch(list, '%d+') do
+      local k = #kinds + 1
+      kinds[k], positions[k], posText[k], leases[k], mss[k], errs[k] = 'ack', tonumber(p), p, lease, 0, ''
+    end
+  end
+else
+  for k, s in ipairs(cjson.decode(ARGV[3])) do
+    kinds[k], positions[k], posText[k], leases[k], mss[k], errs[k] = s[1], s[2], int(s[2]), int(s[3]), s[4], s[5]
+  end
+end
+local n = #kinds
 local out = {}
 if not hasGroup(WAIT) then
   return string.rep('s', n)
@@ -21,36 +34,36 @@ local dirty, owners = {}, {}
 -- structure, instead of five calls per ack. Keyed items go the way below (their key's holder).
 local fast = not redrives
 for i = 1, n do
-  if list[i][1] ~= 'ack' then fast = false break end
+  if kinds[i] ~= 'ack' then fast = false break end
 end
 local done = {}
 if fast then
   local byLease = {}
   for i = 1, n do
-    local c = 'L' .. int(list[i][3])
+    local c = 'L' .. leases[i]
     byLease[c] = byLease[c] or {}
     table.insert(byLease[c], i)
   end
   for c, items in pairs(byLease) do
     local lo, hi = math.huge, 0
     for _, i in ipairs(items) do
-      local pos = list[i][2]
+      local pos = positions[i]
       if pos < lo then lo = pos end
       if pos > hi then hi = pos end
     end
     local owned = {}
     for _, e in ipairs(redis.call('XPENDING', S, G, eid(lo), eid(hi), hi - lo + 1, c)) do owned[e[1]] = true end
-    local positions = {}
-    for _, i in ipairs(items) do positions[#positions + 1] = int(list[i][2]) end
-    local keys = keysAt(positions)
+    local texts = {}
+    for _, i in ipairs(items) do texts[#texts + 1] = posText[i] end
+    local keys = keysAt(texts)
     local ids, gone = {}, {}
     for j, i in ipairs(items) do
-      local id = eid(tonumber(positions[j]))
+      local id = texts[j] .. '-0'
       if not keys[j] then
         if owned[id] then
           owned[id] = nil -- a second ack of it in this call is stale
           ids[#ids + 1] = id
-          gone[#gone + 1] = positions[j]
+          gone[#gone + 1] = texts[j]
           out[i] = 'o'
           owners[c] = true
         else
@@ -69,7 +82,7 @@ if fast then
 end
 
 for i = 1, n do if not done[i] then
-  local kind, pos, c, ms, err = list[i][1], list[i][2], 'L' .. int(list[i][3]), math.ceil(list[i][4]), list[i][5]
+  local kind, pos, c, ms, err = kinds[i], positions[i], 'L' .. leases[i], math.ceil(mss[i]), errs[i]
   local stream, id = locate(pos)
   local owner, count = pending(stream, id)
   if owner ~= c then
