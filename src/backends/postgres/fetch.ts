@@ -1,10 +1,10 @@
 import type { CloudEvent } from '../../core/envelope.js';
-import { invalidArgument } from '../../core/errors.js';
 import { KeyGate } from '../../log/key-gate.js';
-import { runBitmap } from '../../log/run-bitmap.js';
 import type { Delivery, FailureInfo, StartFrom } from '../../log/types.js';
 import { Closing, rows, type Db, type Sql } from './db.js';
-import { windowEnd, windowSpan } from './scan-window.js';
+import { firstRoom, NEW_PAGE } from './fetch-open.js';
+import { windowEnd } from './scan-window.js';
+import { writeNewDeliveries, type PendingRows } from './fetch-writes.js';
 import { startPosition } from './topics.js';
 
 export interface FetchArgs {
@@ -17,8 +17,6 @@ export interface FetchArgs {
 
 /** Rows read per query while scanning pending rows. */
 const PAGE = 256;
-/** At most this many rows read per query of new events. */
-const NEW_PAGE = 1024;
 
 interface Lease {
   sql: Sql;
@@ -45,22 +43,6 @@ export async function ensureGroup(db: Db, topicId: number, group: string, from: 
   // A group makes a deleted topic exist again, as an append does (migration-5.ts).
   await db.query(`UPDATE ${s}.topics SET deleted = false WHERE id = $1 AND deleted`, [topicId], `creating group ${group}`);
   return (await find())!;
-}
-
-/** Rows of the first page of new events a fetch of `max` reads (with its state, in `fetch_begin`). */
-const firstRoom = (max: number): number => Math.min(NEW_PAGE, max);
-
-/**
- * The SQL that opens a fetch (migration-8.ts), sent with BEGIN as one round trip: a simple query,
- * so its numbers are written into the text, not bound.
- */
-export function fetchOpening(s: string, groupId: number, now: number | null, max: number): string {
-  if (!Number.isSafeInteger(groupId)) throw new TypeError(`group id ${groupId} is not an integer`);
-  if (now !== null && !Number.isSafeInteger(now)) throw invalidArgument(`the clock's time ${now} is not a whole number of milliseconds`, { field: 'clock' });
-  const room = firstRoom(max);
-  return `SELECT o_cursor AS cursor, o_head AS head, o_now AS now, o_lease AS lease, o_pending AS pending,
-    o_position AS position, o_appended_at AS appended_at, o_key AS key, o_body AS body
-    FROM ${s}.fetch_begin(${groupId}, ${now ?? 'NULL'}, ${room}, ${windowSpan(room)})`;
 }
 
 interface OpenedRow { cursor: number; head: number; now: number; lease: number; pending: boolean }
@@ -166,7 +148,7 @@ async function advance(l: Lease, from: number, head: number, firstPage: readonly
   const { max } = l.args;
   const maxParked = max * 8;
   const held = new Map<string, boolean>();
-  const put = { positions: [] as number[], keys: [] as (string | null)[], attempts: [] as number[], leases: [] as number[], visible: [] as number[] };
+  const put: PendingRows = { positions: [], keys: [], attempts: [], leases: [], visible: [] };
   const run: number[] = [];
   let cursor = from;
   let parked = 0;
@@ -207,28 +189,7 @@ async function advance(l: Lease, from: number, head: number, firstPage: readonly
     }
     if (page.length < room) cursor = until + 1; // the window is read: on to the next, if any
   }
-  const { first, members } = run.length > 0 ? runBitmap(run) : { first: 0, members: Buffer.alloc(0) };
-  if (put.positions.length === 0) {
-    const writes = [
-      ...(run.length > 0 ? [`INSERT INTO ${s}.lease_runs (group_id, lease_id, first, visible_at, members, pending)
-        VALUES (${groupId}, ${l.leaseId}, ${first}, ${l.leaseUntil}, decode('${members.toString('hex')}', 'hex'), ${run.length})`] : []),
-      ...(cursor !== from ? [`UPDATE ${s}.groups SET cursor = ${cursor} WHERE id = ${groupId}`] : []),
-    ];
-    return writes.length > 0 ? writes.join('; ') : undefined;
-  }
-  // One statement for the fetch's writes (they touch different rows: the new events' pending rows,
-  // the run, the group's cursor).
-  await sql.query(`
-    WITH put AS (
-      INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
-      SELECT $1::integer, * FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[])
-    ), run AS (
-      INSERT INTO ${s}.lease_runs (group_id, lease_id, first, visible_at, members, pending)
-      SELECT $1::integer, $7::bigint, $8::bigint, $9::bigint, $10::bytea, $11::integer WHERE $11::integer > 0
-    )
-    UPDATE ${s}.groups SET cursor = $12::bigint WHERE id = $1::integer AND $13::boolean`,
-  [groupId, put.positions, put.keys, put.attempts, put.leases, put.visible, l.leaseId, first, l.leaseUntil, members, run.length, cursor, cursor !== from]);
-  return undefined;
+  return writeNewDeliveries(sql, s, { groupId, leaseId: l.leaseId, leaseUntil: l.leaseUntil, from, cursor }, put, run);
 }
 
 /** Asks, for keys of `page` not yet known, whether the group has pending rows of the key this fetch did not take. */
