@@ -6,6 +6,7 @@ import { FETCH_LUA } from './lua/fetch.js';
 import { GROUP_LUA } from './lua/group.js';
 import { REQUEUE_LUA } from './lua/requeue.js';
 import { RETENTION_LUA } from './lua/retention.js';
+import { RUNS_LUA } from './lua/runs.js';
 import { SETTLE_LUA } from './lua/settle.js';
 import { TOPIC_LUA } from './lua/topic.js';
 
@@ -34,8 +35,8 @@ const reading = (...parts: string[]): LuaScript => new LuaScript(['#!lua flags=n
 
 export const SCRIPTS = {
   append: writing(APPEND_LUA),
-  fetch: writing(GROUP_LUA, FETCH_LUA),
-  settle: writing(GROUP_LUA, SETTLE_LUA),
+  fetch: writing(GROUP_LUA, RUNS_LUA, FETCH_LUA),
+  settle: writing(GROUP_LUA, RUNS_LUA, SETTLE_LUA),
   requeue: writing(GROUP_LUA, REQUEUE_LUA),
   resetGroup: writing(GROUP_LUA, RESET_GROUP_LUA),
   deleteGroup: writing(GROUP_LUA, DELETE_GROUP_LUA),
