@@ -58,7 +58,7 @@ export class Appender {
         }));
       }
     });
-    await Promise.all(lookups);
+    if (lookups.length > 0) await Promise.all(lookups);
     if (failed.length > 0) {
       const stored = receipts.flatMap((r, index) => (r ? [{ index, id: r.id, position: r.position }] : []));
       throw new HeraldError('HERALD_E_UNAVAILABLE',

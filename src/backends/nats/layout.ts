@@ -8,12 +8,18 @@ export const HEADER = { msgId: 'Nats-Msg-Id', appendedAt: 'Herald-Appended-At', 
 
 /** Where herald keeps what in one namespace (`prefix`). */
 export class Layout {
+  /** Stream names already worked out (every append and fetch asks). */
+  private readonly streams = new Map<string, string>();
+
   constructor(readonly prefix: string) {}
 
   /** `orders.eu` → `<prefix>_orders_deu`: '.' is not allowed in stream names, '_' escapes itself. */
   stream(topic: string): string {
+    const known = this.streams.get(topic);
+    if (known !== undefined) return known;
     const name = `${this.prefix}_${topic.replace(/_/g, '_u').replace(/\./g, '_d')}`;
     if (name.length > 255) throw invalidArgument('topic is too long for a JetStream stream name', { field: 'topic' });
+    this.streams.set(topic, name);
     return name;
   }
 
