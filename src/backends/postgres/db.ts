@@ -112,8 +112,9 @@ export class Db {
    */
   async tx<T>(doing: string, work: (sql: Sql, opened: pg.QueryResultRow[]) => Promise<T | Closing<T>>, opening?: string): Promise<T> {
     return this.session(doing, async (sql) => {
-      const begun = await sql.query(opening === undefined ? 'BEGIN' : `BEGIN; ${opening}`) as pg.QueryResult | pg.QueryResult[];
       try {
+        // Inside the try: when the opening fails, BEGIN has run, and the transaction must be ended.
+        const begun = await sql.query(opening === undefined ? 'BEGIN' : `BEGIN; ${opening}`) as pg.QueryResult | pg.QueryResult[];
         const result = await work(sql, Array.isArray(begun) ? begun.at(-1)!.rows : []);
         if (result instanceof Closing) {
           await sql.query(`${result.sql}; COMMIT`);

@@ -9,7 +9,9 @@ import pg from 'pg';
 import { createEvent } from '../../core/envelope.js';
 import { isHeraldError } from '../../core/errors.js';
 import type { Delivery } from '../../log/types.js';
-import { skipWithoutPg, pgUp, TestSchemas } from './test-helpers.js';
+import { Closing, Db } from './db.js';
+import { resolveOptions } from './options.js';
+import { PG_URL, skipWithoutPg, pgUp, TestSchemas } from './test-helpers.js';
 
 /** The SQL texts this process sends while `work` runs. */
 async function queriesOf(work: () => Promise<unknown>): Promise<string[]> {
@@ -91,6 +93,20 @@ if (pgUp) {
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    it('a transaction whose opening fails is rolled back: its connection goes back to the pool usable', async () => {
+      const db = new Db(resolveOptions({ connectionString: PG_URL, schema: schemas.fresh(), poolSize: 1 }));
+      try {
+        await assert.rejects(db.tx('opening', async () => 'unreachable', 'SELECT 1 / 0'), /division by zero/);
+        const closing = await db.tx('closing', async () => new Closing('done', 'SELECT 1 / 0'), 'SELECT 1').catch((error: unknown) => error);
+        assert.match(String(closing), /division by zero/);
+        // One connection in the pool: a transaction left open would fail this ("current transaction is aborted").
+        assert.deepEqual(await db.query<{ n: number }>('SELECT 1 AS n', [], 'probing'), [{ n: 1 }]);
+        assert.equal(await db.tx('again', async (_sql, opened) => opened[0]?.n as number, 'SELECT 2 AS n'), 2);
+      } finally {
+        await db.end();
       }
     });
 
