@@ -13,7 +13,10 @@ import { Closing, Db } from './db.js';
 import { resolveOptions } from './options.js';
 import { PG_URL, skipWithoutPg, pgUp, TestSchemas } from './test-helpers.js';
 
-/** The SQL texts this process sends while `work` runs. */
+/**
+ * The SQL texts this process sends while `work` runs, but for the log's own background queries:
+ * the LISTEN connection's keep-alive `SELECT 1` and the append wake-ups' `pg_notify`.
+ */
 async function queriesOf(work: () => Promise<unknown>): Promise<string[]> {
   const sent: string[] = [];
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
@@ -28,7 +31,7 @@ async function queriesOf(work: () => Promise<unknown>): Promise<string[]> {
   } finally {
     Object.defineProperty(proto, 'query', query);
   }
-  return sent;
+  return sent.filter((text) => text !== 'SELECT 1' && !text.includes('pg_notify'));
 }
 
 const acks = (batch: readonly Delivery[]) => batch.map((d) => ({ kind: 'ack' as const, position: d.position, leaseId: d.leaseId }));
