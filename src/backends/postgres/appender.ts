@@ -1,4 +1,5 @@
 import { keyOf, type CloudEvent } from '../../core/envelope.js';
+import { consecutiveReceipts } from '../../log/receipts.js';
 import type { AppendReceipt } from '../../log/types.js';
 import type { Db } from './db.js';
 
@@ -16,6 +17,6 @@ export async function appendEvents(db: Db, topic: string, events: readonly Cloud
   ], `appending to ${topic}`);
   const [first] = rows;
   // ord 0: every event new, at consecutive positions from `pos` (migration-8.ts).
-  if (rows.length === 1 && first!.ord === 0) return events.map((e, i) => ({ topic, id: e.id, position: first!.pos + i, appendedAt: first!.at, duplicate: false }));
+  if (rows.length === 1 && first!.ord === 0) return consecutiveReceipts(topic, events, first!.pos, first!.at);
   return rows.map((row, i) => ({ topic, id: events[i]!.id, position: row.pos, appendedAt: row.at, duplicate: row.dup }));
 }

@@ -17,6 +17,21 @@
  * Upgrading: a process of an older herald does not know runs (it would not redeliver an expired
  * run's members); stop those before the first process of this version migrates the schema.
  */
+/**
+ * The statement that turns group g's runs matching `expired` (a condition on run `r`) into inflight
+ * rows with the same lease id and expiry; version 8 writes it into `fetch_begin` (migration-8.ts).
+ */
+export function explodeRuns(s: string, expired: string): string {
+  return `  WITH gone AS (
+    DELETE FROM ${s}.lease_runs r WHERE r.group_id = g AND ${expired}
+    RETURNING r.lease_id, r.first, r.visible_at, r.members
+  )
+  INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
+  SELECT g, gone.first + b, NULL, 1, gone.lease_id, gone.visible_at
+  FROM gone, generate_series(0, 8 * length(gone.members) - 1) AS b
+  WHERE get_bit(gone.members, b) = 1`;
+}
+
 export const V6 = {
   version: 6,
   name: 'lease runs',
@@ -34,14 +49,7 @@ CREATE TABLE ${s}.lease_runs (
 -- The group's runs whose lease expired at p_now (all of them when p_now is NULL) become inflight
 -- rows with the same lease id and expiry. The caller holds the group's lock exclusively.
 CREATE FUNCTION ${s}.explode_runs(g integer, p_now bigint) RETURNS void LANGUAGE sql AS $$
-  WITH gone AS (
-    DELETE FROM ${s}.lease_runs r WHERE r.group_id = g AND (p_now IS NULL OR r.visible_at <= p_now)
-    RETURNING r.lease_id, r.first, r.visible_at, r.members
-  )
-  INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
-  SELECT g, gone.first + b, NULL, 1, gone.lease_id, gone.visible_at
-  FROM gone, generate_series(0, 8 * length(gone.members) - 1) AS b
-  WHERE get_bit(gone.members, b) = 1
+${explodeRuns(s, '(p_now IS NULL OR r.visible_at <= p_now)')}
 $$;
 
 -- Takes p_pos out of the run of lease p_lease (of any run of the group when p_lease is NULL);

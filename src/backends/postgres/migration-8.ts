@@ -1,3 +1,6 @@
+import { explodeRuns } from './migration-6.js';
+import { insertFirstAppend } from './migration-7.js';
+
 /**
  * Version 8: a fetch starts in one round trip.
  *
@@ -48,14 +51,7 @@ BEGIN
   v_now := COALESCE(p_now, ${s}.now_ms());
   -- explode_runs (migration 6), written out: plpgsql keeps this statement's plan, where a SQL
   -- function is planned again on every call (~0.2 ms a fetch).
-  WITH gone AS (
-    DELETE FROM ${s}.lease_runs r WHERE r.group_id = g AND r.visible_at <= v_now
-    RETURNING r.lease_id, r.first, r.visible_at, r.members
-  )
-  INSERT INTO ${s}.inflight (group_id, position, key, attempt, lease_id, visible_at)
-  SELECT g, gone.first + b, NULL, 1, gone.lease_id, gone.visible_at
-  FROM gone, generate_series(0, 8 * length(gone.members) - 1) AS b
-  WHERE get_bit(gone.members, b) = 1;
+${explodeRuns(s, 'r.visible_at <= v_now')};
   v_lease := nextval('${s}.lease_ids');
   v_pending := EXISTS (SELECT 1 FROM ${s}.inflight i WHERE i.group_id = g AND i.visible_at <= v_now);
   RETURN QUERY SELECT v_cursor, v_head, v_now, v_lease, v_pending, NULL::bigint, NULL::bigint, NULL::text, NULL::json;
@@ -65,29 +61,6 @@ END $$;
 
 -- append_events_json (migration 7), but an append of new, distinct ids (the usual case) is
 -- answered with one row, ord 0: the first position (the others follow it) and the append time.
-CREATE FUNCTION ${s}.append_events_compact(p_topic text, p_ids text[], p_types text[], p_keys text[], p_bodies json, p_now bigint)
-RETURNS TABLE (ord integer, pos bigint, at bigint, dup boolean) LANGUAGE plpgsql AS $$
-DECLARE
-  t_id integer; t_head bigint; t_last bigint; v_at bigint; n bigint;
-BEGIN
-  SELECT t.id, t.head, t.last_appended_at INTO t_id, t_head, t_last FROM ${s}.topics t WHERE t.name = p_topic FOR UPDATE;
-  IF FOUND THEN
-    v_at := GREATEST(COALESCE(p_now, ${s}.now_ms()), t_last);
-    n := cardinality(p_ids);
-    BEGIN
-      -- Every id new and distinct (the usual case): numbered in call order after the old head.
-      INSERT INTO ${s}.events (topic_id, position, id, appended_at, type, key, body)
-      SELECT t_id, t_head + i.o, i.id, v_at, i.type, i.key, i.body
-      FROM ROWS FROM (unnest(p_ids, p_types, p_keys), json_array_elements(p_bodies)) WITH ORDINALITY AS i(id, type, key, body, o);
-      UPDATE ${s}.topics SET head = head + n, count = count + n, last_appended_at = v_at WHERE id = t_id;
-      RETURN QUERY SELECT 0, t_head + 1, v_at, false;
-      RETURN;
-    EXCEPTION WHEN unique_violation THEN
-      NULL; -- a known or repeated id: the block's rows are undone
-    END;
-  END IF;
-  -- A new topic, or an id already stored: version 4's append (it checks every id first).
-  RETURN QUERY SELECT * FROM ${s}.append_events_checked(p_topic, p_ids, p_types, p_keys, p_bodies, p_now);
-END $$;
+${insertFirstAppend(s, 'append_events_compact', 'SELECT 0, t_head + 1, v_at, false')}
 `,
 };

@@ -1,5 +1,6 @@
 import { keyOf, type CloudEvent } from '../../core/envelope.js';
 import { timeOf } from '../../log/names.js';
+import { consecutiveReceipts } from '../../log/receipts.js';
 import type { AppendReceipt, Delivery, SettleOutcome, Settlement, StartFrom, StoredEvent } from '../../log/types.js';
 
 /** Translations between herald's values and the scripts' arguments and replies. */
@@ -38,11 +39,7 @@ export function appendArgs(now: number, events: readonly CloudEvent[]): (string 
  */
 export function receiptsOf(topic: string, events: readonly CloudEvent[], reply: unknown): AppendReceipt[] {
   const flat = reply as (number | string)[];
-  if (flat.length === 2) {
-    const first = Number(flat[0]);
-    const appendedAt = Number(flat[1]);
-    return events.map((event, i) => ({ topic, id: event.id, position: first + i, appendedAt, duplicate: false }));
-  }
+  if (flat.length === 2) return consecutiveReceipts(topic, events, Number(flat[0]), Number(flat[1]));
   return events.map((event, i) => ({
     topic, id: event.id, position: Number(flat[3 * i]), appendedAt: Number(flat[3 * i + 1]), duplicate: Number(flat[3 * i + 2]) === 1,
   }));
